@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "hiper_bind",
+      "sources": ["native/hiper_bind.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

@@ -1,0 +1,120 @@
+/*
+ * hiper's device-binding addon: opens a non-blocking TCP socket, binds it to a device
+ * (SO_BINDTODEVICE) and/or a local address, and returns the fd for `new net.Socket({ fd })`.
+ *
+ *   openSocket(family: 4 | 6, device: string | null, localAddress: string | null,
+ *              localPort: number, scopeId: number)
+ *     -> { fd: number } on success
+ *     -> { errno: number, syscall: string } on failure (the socket is closed)
+ *
+ * Errors are returned, not thrown, so the JavaScript side maps errno to a name and to hiper's
+ * error family in one place. Linux only; elsewhere the module reports itself unsupported.
+ */
+#include <node_api.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24
+#endif
+
+#define CHECK(call) do { if ((call) != napi_ok) return NULL; } while (0)
+
+static napi_value make_result(napi_env env, int fd, int err, const char *syscall) {
+  napi_value obj, v;
+  CHECK(napi_create_object(env, &obj));
+  if (fd >= 0) {
+    CHECK(napi_create_int32(env, fd, &v));
+    CHECK(napi_set_named_property(env, obj, "fd", v));
+  } else {
+    CHECK(napi_create_int32(env, err, &v));
+    CHECK(napi_set_named_property(env, obj, "errno", v));
+    CHECK(napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &v));
+    CHECK(napi_set_named_property(env, obj, "syscall", v));
+  }
+  return obj;
+}
+
+static napi_value fail(napi_env env, int fd, const char *syscall) {
+  int err = errno;
+  if (fd >= 0) close(fd);
+  return make_result(env, -1, err, syscall);
+}
+
+/* Reads an optional string argument into buf; returns 1 if present, 0 if null/undefined, -1 if too long. */
+static int optional_string(napi_env env, napi_value v, char *buf, size_t size) {
+  napi_valuetype t;
+  size_t len = 0;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) return 0;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok || len >= size) return -1;
+  napi_get_value_string_utf8(env, v, buf, size, &len);
+  return 1;
+}
+
+static napi_value open_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  int32_t family = 0, port = 0, scope_id = 0;
+  char device[IFNAMSIZ + 1], local[INET6_ADDRSTRLEN + 1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 5) {
+    napi_throw_type_error(env, "ERR_INVALID_ARGUMENT", "openSocket takes 5 arguments");
+    return NULL;
+  }
+  CHECK(napi_get_value_int32(env, argv[0], &family));
+  int has_device = optional_string(env, argv[1], device, sizeof device);
+  int has_local = optional_string(env, argv[2], local, sizeof local);
+  CHECK(napi_get_value_int32(env, argv[3], &port));
+  CHECK(napi_get_value_int32(env, argv[4], &scope_id));
+  if (has_device < 0) { errno = ENAMETOOLONG; return fail(env, -1, "setsockopt(SO_BINDTODEVICE)"); }
+  if (has_local < 0 || (family != 4 && family != 6) || port < 0 || port > 65535) {
+    errno = EINVAL;
+    return fail(env, -1, "socket");
+  }
+
+  int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail(env, -1, "socket");
+
+  if (has_device > 0 && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t)strlen(device) + 1) < 0)
+    return fail(env, fd, "setsockopt(SO_BINDTODEVICE)");
+
+  if (has_local > 0 || port > 0) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    memset(&ss, 0, sizeof ss);
+    if (family == 6) {
+      struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&ss;
+      sa->sin6_family = AF_INET6;
+      sa->sin6_port = htons((uint16_t)port);
+      sa->sin6_scope_id = (uint32_t)scope_id;
+      if (has_local > 0 && inet_pton(AF_INET6, local, &sa->sin6_addr) != 1) { errno = EINVAL; return fail(env, fd, "inet_pton"); }
+      len = sizeof *sa;
+    } else {
+      struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
+      sa->sin_family = AF_INET;
+      sa->sin_port = htons((uint16_t)port);
+      if (has_local > 0 && inet_pton(AF_INET, local, &sa->sin_addr) != 1) { errno = EINVAL; return fail(env, fd, "inet_pton"); }
+      len = sizeof *sa;
+    }
+    /* Without a port, let connect() pick one later so the 4-tuple, not the port, must be unique. */
+    int one = 1;
+    if (port == 0 && setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) < 0)
+      return fail(env, fd, "setsockopt(IP_BIND_ADDRESS_NO_PORT)");
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0) return fail(env, fd, "bind");
+  }
+  return make_result(env, fd, 0, NULL);
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_value fn;
+  CHECK(napi_create_function(env, "openSocket", NAPI_AUTO_LENGTH, open_socket, NULL, &fn));
+  CHECK(napi_set_named_property(env, exports, "openSocket", fn));
+  return exports;
+}
+
+NAPI_MODULE_INIT() { return init(env, exports); }

@@ -1,0 +1,61 @@
+/**
+ * if2ip: the local address of an interface that can serve a given remote address. Like curl's
+ * lib/if2ip.c it answers with a result, not an exception, because "this interface cannot serve this
+ * address" is a normal outcome: connect skips that address and tries the next (curl bug 1189).
+ *
+ * Scope rules: an IPv4 remote gets an IPv4 address; a link-local IPv6 remote gets a link-local
+ * address on the same scope id; a global IPv6 remote never gets a link-local address.
+ * Results: found; not-found (no such interface); no-family (no address of the remote's family that
+ * may serve it; link-local addresses do not count for a global remote, as in curl); no-scope (the
+ * family is there, but not on the remote's link or of its scope class).
+ */
+import type { Family } from '../shared/types.js';
+import type { AddressScope } from './address.js';
+import type { InterfaceAddress, InterfaceTable, NetworkInterface } from './interfaces.js';
+
+export interface RemoteAddress {
+  address: string;
+  family: Family;
+  scope: AddressScope;
+  /** For link-local IPv6: the interface index the remote is reached through, if known. */
+  scopeId?: number;
+}
+
+export type If2IpResult =
+  | { status: 'found'; iface: NetworkInterface; local: InterfaceAddress; scopeId?: number }
+  | { status: 'not-found'; iface: string; reason: string }
+  | { status: 'no-family'; iface: string; reason: string }
+  | { status: 'no-scope'; iface: string; reason: string };
+
+function compatible(local: InterfaceAddress, remote: RemoteAddress): boolean {
+  if (local.family !== remote.family) return false;
+  if (remote.family === 4) return local.scope !== 'link-local' || remote.scope === 'link-local';
+  if (remote.scope === 'link-local') return local.scope === 'link-local';
+  if (remote.scope === 'loopback') return local.scope === 'loopback';
+  return local.scope === 'global';
+}
+
+export function if2ip(table: InterfaceTable, ifaceName: string, remote: RemoteAddress): If2IpResult {
+  const iface = table.get(ifaceName);
+  if (!iface) return { status: 'not-found', iface: ifaceName, reason: `no interface named "${ifaceName}"` };
+  const v = remote.family === 6 ? 'IPv6' : 'IPv4';
+  const ofFamily = iface.addresses.filter((a) => a.family === remote.family);
+  // As in curl, a link-local address does not count as "having IPv6" for a global destination.
+  const usable = remote.scope === 'link-local' ? ofFamily : ofFamily.filter((a) => a.scope !== 'link-local');
+  if (usable.length === 0) {
+    const only = ofFamily.length > 0 ? ` usable for ${remote.address} (only link-local)` : '';
+    return { status: 'no-family', iface: ifaceName, reason: `${ifaceName} has no ${v} address${only}` };
+  }
+  if (remote.family === 6 && remote.scope === 'link-local' && remote.scopeId !== undefined && iface.index !== undefined && remote.scopeId !== iface.index) {
+    const zone = table.byIndex(remote.scopeId)?.name ?? String(remote.scopeId);
+    return { status: 'no-scope', iface: ifaceName, reason: `${remote.address} is on link ${zone}, not on ${ifaceName}` };
+  }
+  const local = usable.find((a) => compatible(a, remote));
+  if (!local) {
+    return { status: 'no-scope', iface: ifaceName, reason: `${ifaceName} has no ${v} address of ${remote.scope} scope for ${remote.address}` };
+  }
+  const result: If2IpResult = { status: 'found', iface, local };
+  const scopeId = remote.scope === 'link-local' && remote.family === 6 ? (remote.scopeId ?? iface.index) : undefined;
+  if (scopeId !== undefined) result.scopeId = scopeId;
+  return result;
+}

@@ -1,0 +1,8 @@
+/** src/bind: interfaces, interface specs, if2ip, zone ids and device binding. The ground floor. */
+export { parseInterfaceSpec, formatInterfaceSpec, type InterfaceSpec } from './spec.js';
+export { InterfaceTable, interfaceTable, type NetworkInterface, type InterfaceAddress } from './interfaces.js';
+export { enrichInterfaces, type EnrichedInterface, type InterfaceDetails } from './enrich.js';
+export { if2ip, type If2IpResult, type RemoteAddress } from './if2ip.js';
+export { parseAddress, parseAddressLiteral, addressFamily, addressScope, formatWithZone, type ParsedAddress, type AddressScope } from './address.js';
+export { parseZonedAddress, resolveZone, type ZonedAddress } from './zone.js';
+export { deviceBinding, openBoundSocket, type DeviceBindingStatus, type OpenSocketOptions } from './device.js';

@@ -1,0 +1,156 @@
+/**
+ * The namespace test bed (see shared testbed/topology-example.sh). Runs inside the netns suite, which
+ * test/run.ts starts under `unshare -rn`, so this process is root of its own user + network namespace.
+ *
+ *   this namespace ("local host")                      peer namespace ("remote host")
+ *     h1  198.51.100.2/24  2001:db8:1::2/64   <-veth->  p1  198.51.100.1/24  2001:db8:1::1/64
+ *     h2  203.0.113.2/24   (link-local only)  <-veth->  p2  203.0.113.1/24
+ *
+ * Only documentation ranges and kernel link-local addresses are used.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { interfaceTable } from '../../src/bind/index.js';
+
+export const BED = {
+  h1: { v4: '198.51.100.2', v6: '2001:db8:1::2' },
+  h2: { v4: '203.0.113.2' },
+  p1: { v4: '198.51.100.1', v6: '2001:db8:1::1' },
+  p2: { v4: '203.0.113.1' },
+} as const;
+
+function run(args: string[]): string {
+  const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
+  return r.stdout;
+}
+
+/** Polls a condition with a bounded number of tries (no blind sleeps). */
+async function until(what: string, check: () => boolean, tries = 100, everyMs = 50): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function linkLocal(ns: string[], dev: string): string | undefined {
+  const out = run([...ns, 'ip', '-6', '-o', 'addr', 'show', 'dev', dev, 'scope', 'link']);
+  const m = /inet6 (fe80::[0-9a-f:]+)\/64/.exec(out);
+  return m?.[1];
+}
+
+export class Bed {
+  readonly peerPid: number;
+  private readonly peer: ChildProcess;
+  private readonly children: ChildProcess[] = [];
+  /** Link-local addresses: ours on h1/h2, the peer's on p1. */
+  linkLocal: { h1: string; h2: string; p1: string } = { h1: '', h2: '', p1: '' };
+
+  private constructor(peer: ChildProcess) {
+    this.peer = peer;
+    this.peerPid = peer.pid!;
+  }
+
+  static async create(): Promise<Bed> {
+    // Never touch a real host's interfaces: the bed is built only in a fresh namespace (lo alone).
+    const links = run(['ip', '-o', 'link']).split('\n').filter(Boolean);
+    if (links.length !== 1 || !links[0]!.includes(' lo:')) {
+      throw new Error('the test bed is built only inside a fresh network namespace (run the netns suite through npm test)');
+    }
+    run(['ip', 'link', 'set', 'lo', 'up']);
+    const peer = spawn('unshare', ['-n', 'sleep', '600'], { stdio: 'ignore' });
+    const bed = new Bed(peer);
+    const self = run(['readlink', '/proc/self/ns/net']).trim();
+    await until('the peer namespace', () => {
+      try { return run(['readlink', `/proc/${bed.peerPid}/ns/net`]).trim() !== self; } catch { return false; }
+    });
+    const p = String(bed.peerPid);
+    run(['ip', 'link', 'add', 'h1', 'type', 'veth', 'peer', 'name', 'p1', 'netns', p]);
+    run(['ip', 'link', 'add', 'h2', 'type', 'veth', 'peer', 'name', 'p2', 'netns', p]);
+    run(['ip', 'addr', 'add', `${BED.h1.v4}/24`, 'dev', 'h1']);
+    run(['ip', 'addr', 'add', `${BED.h1.v6}/64`, 'dev', 'h1', 'nodad']);
+    run(['ip', 'addr', 'add', `${BED.h2.v4}/24`, 'dev', 'h2']);
+    run(['ip', 'link', 'set', 'h1', 'up']);
+    run(['ip', 'link', 'set', 'h2', 'up']);
+    bed.peerRun(['sh', '-c', [
+      'ip link set lo up',
+      `ip addr add ${BED.p1.v4}/24 dev p1`,
+      `ip addr add ${BED.p1.v6}/64 dev p1 nodad`,
+      `ip addr add ${BED.p2.v4}/24 dev p2`,
+      'ip link set p1 up',
+      'ip link set p2 up',
+    ].join(' && ')]);
+    // Link-local addresses appear (and leave tentative state) a moment after the links come up.
+    await until('link-local addresses', () => {
+      const h1 = linkLocal([], 'h1'), h2 = linkLocal([], 'h2'), p1 = linkLocal(bed.nsenter(), 'p1');
+      if (!h1 || !h2 || !p1) return false;
+      const tentative = run(['ip', '-6', '-o', 'addr', 'show', 'tentative']) + run([...bed.nsenter(), 'ip', '-6', '-o', 'addr', 'show', 'tentative']);
+      bed.linkLocal = { h1, h2, p1 };
+      return tentative.trim() === '';
+    }, 200);
+    interfaceTable({ refresh: true });
+    return bed;
+  }
+
+  /** The command prefix that runs a program in the peer namespace. */
+  nsenter(): string[] {
+    return ['nsenter', '-t', String(this.peerPid), '-n'];
+  }
+
+  /** Runs a command in the peer namespace and returns its output. */
+  peerRun(args: string[]): string {
+    return run([...this.nsenter(), ...args]);
+  }
+
+  /**
+   * Starts a Node program in the peer namespace; resolves once it prints `ready` on stdout.
+   * The child is killed when the bed closes.
+   */
+  async peerNode(source: string): Promise<ChildProcess> {
+    const child = spawn(this.nsenter()[0]!, [...this.nsenter().slice(1), process.execPath, '--input-type=module', '-e', source], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    this.children.push(child);
+    let buffered = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        buffered += d.toString();
+        if (buffered.includes('ready')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`peer program exited (${code}) before it was ready`)));
+    });
+    return child;
+  }
+
+  /** A TCP server on the peer (port 8080 on every address) that answers each client with the source address it saw. */
+  whoami(port = 8080): Promise<ChildProcess> {
+    return this.peerNode(`
+      import net from 'node:net';
+      net.createServer((s) => s.end(s.remoteAddress.replace(/^::ffff:/, '') + '\\n'))
+        .listen(${port}, '::', () => console.log('ready'));`);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.children) {
+      if (c.exitCode === null && c.signalCode === null) {
+        c.kill();
+        await once(c, 'exit');
+      }
+    }
+    if (this.peer.exitCode === null) {
+      this.peer.kill();
+      await once(this.peer, 'exit');
+    }
+    spawnSync('ip', ['link', 'del', 'h1'], { stdio: 'ignore' });
+    spawnSync('ip', ['link', 'del', 'h2'], { stdio: 'ignore' });
+    interfaceTable({ refresh: true });
+  }
+}
+
+/** Asks the peer's whoami server which source address it saw for a socket. */
+export async function readLine(socket: import('node:net').Socket): Promise<string> {
+  let text = '';
+  for await (const chunk of socket) text += String(chunk);
+  return text.trim();
+}
