@@ -110,10 +110,23 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   return make_result(env, fd, 0, NULL);
 }
 
+/* nameToIndex(name: string) -> interface index of this network namespace, or 0. */
+static napi_value name_to_index(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  char name[IFNAMSIZ + 1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  unsigned int index = argc == 1 && optional_string(env, argv[0], name, sizeof name) > 0 ? if_nametoindex(name) : 0;
+  CHECK(napi_create_uint32(env, index, &out));
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   CHECK(napi_create_function(env, "openSocket", NAPI_AUTO_LENGTH, open_socket, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "openSocket", fn));
+  CHECK(napi_create_function(env, "nameToIndex", NAPI_AUTO_LENGTH, name_to_index, NULL, &fn));
+  CHECK(napi_set_named_property(env, exports, "nameToIndex", fn));
   return exports;
 }
 

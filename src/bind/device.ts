@@ -2,6 +2,7 @@
  * Device binding: sockets opened by the native addon with SO_BINDTODEVICE and/or a bound local
  * address, handed to Node as `new net.Socket({ fd })`. Without the addon (it did not build, or this is
  * not Linux), hiper falls back to address binding and says so through `deviceBinding()`.
+ * HIPER_DEVICE_BINDING=off in the environment turns device binding off (address binding only).
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -15,6 +16,7 @@ import type { Family } from '../shared/types.js';
 interface Addon {
   openSocket(family: Family, device: string | null, localAddress: string | null, localPort: number, scopeId: number):
     { fd: number } | { errno: number; syscall: string };
+  nameToIndex(name: string): number;
 }
 
 export interface DeviceBindingStatus {
@@ -40,6 +42,10 @@ function findAddon(): string | undefined {
 
 function load(): { addon?: Addon; status: DeviceBindingStatus } {
   if (loaded) return loaded;
+  if (process.env.HIPER_DEVICE_BINDING === 'off') {
+    loaded = { status: { available: false, reason: 'turned off by HIPER_DEVICE_BINDING=off' } };
+    return loaded;
+  }
   if (process.platform !== 'linux') {
     loaded = { status: { available: false, reason: `device binding needs Linux (this is ${process.platform})` } };
     return loaded;
@@ -61,6 +67,12 @@ function load(): { addon?: Addon; status: DeviceBindingStatus } {
 /** Whether sockets can be bound to a device here, and why not. */
 export function deviceBinding(): DeviceBindingStatus {
   return load().status;
+}
+
+/** if_nametoindex() of this network namespace through the addon; undefined without it or for no such interface. */
+export function addonIndexOf(name: string): number | undefined {
+  const index = load().addon?.nameToIndex(name);
+  return index ? index : undefined;
 }
 
 export interface OpenSocketOptions {

@@ -4,8 +4,9 @@
  * because interfaces come and go. Enrichment (operstate, speed...) lives in enrich.ts, off the connect path.
  */
 import { networkInterfaces } from 'node:os';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { addressScope, type AddressScope } from './address.js';
+import { addonIndexOf } from './device.js';
 import type { Family } from '../shared/types.js';
 
 export interface InterfaceAddress {
@@ -36,23 +37,31 @@ export type IndexSource = (name: string) => number | undefined;
 /** Lists interface names, including those with no address (which os.networkInterfaces() omits). */
 export type NameSource = () => string[];
 
-export const sysfsNames: NameSource = () => {
+/*
+ * /proc/net is this process's network namespace; /sys/class/net is the namespace sysfs was mounted
+ * in, which after unshare or setns is another one. So names and indexes come from /proc and the
+ * addon's if_nametoindex(), never from sysfs.
+ */
+function readProc(file: string): string {
   try {
-    return readdirSync('/sys/class/net');
+    return readFileSync(file, 'utf8');
   } catch {
-    return [];
+    return '';
   }
-};
+}
 
-/** Reads /sys/class/net/NAME/ifindex (Linux); undefined elsewhere or when the interface has gone. */
-export const sysfsIndex: IndexSource = (name) => {
-  if (name.includes('/') || name.startsWith('.')) return undefined;
-  try {
-    const n = Number.parseInt(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8'), 10);
-    return Number.isInteger(n) ? n : undefined;
-  } catch {
-    return undefined;
+export const procNames: NameSource = () =>
+  readProc('/proc/net/dev').split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter(Boolean);
+
+/** Index by if_nametoindex() (addon), else by /proc/net/if_inet6 (interfaces with IPv6). */
+export const procIndex: IndexSource = (name) => {
+  const viaAddon = addonIndexOf(name);
+  if (viaAddon !== undefined) return viaAddon;
+  for (const line of readProc('/proc/net/if_inet6').split('\n')) {
+    const cols = line.trim().split(/\s+/);
+    if (cols[5] === name) return Number.parseInt(cols[1]!, 16);
   }
+  return undefined;
 };
 
 export class InterfaceTable {
@@ -70,7 +79,7 @@ export class InterfaceTable {
 
   /** A fresh table of the host's interfaces. */
   static read(sources: { addresses?: InterfaceSource; indexOf?: IndexSource; names?: NameSource } = {}): InterfaceTable {
-    const { addresses: source = networkInterfaces, indexOf = sysfsIndex, names = sysfsNames } = sources;
+    const { addresses: source = networkInterfaces, indexOf = procIndex, names = procNames } = sources;
     const list: NetworkInterface[] = [];
     const found = source();
     for (const name of names()) if (!(name in found)) found[name] = [];
@@ -88,7 +97,7 @@ export class InterfaceTable {
         if (family === 6 && 'scopeid' in info && info.scopeid !== undefined) a.scopeId = info.scopeid;
         return a;
       });
-      // os.networkInterfaces() gives the index only through IPv6 scope ids; sysfs knows it for all.
+      // os.networkInterfaces() gives the index only through IPv6 scope ids.
       const index = indexOf(name) ?? addresses.find((a) => a.scope === 'link-local' && a.scopeId)?.scopeId;
       const entry: NetworkInterface = { name, internal: addresses.length > 0 && addresses.every((a) => a.internal), addresses };
       if (index !== undefined) entry.index = index;

@@ -9,7 +9,7 @@ describe('device binding on loopback', function () {
   let server: net.Server;
   let port: number;
   before(async () => {
-    server = net.createServer((s) => s.end(`${s.remoteAddress}:${s.remotePort}`));
+    server = net.createServer((s) => s.on('error', () => {}).end(`${s.remoteAddress}:${s.remotePort}`));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     port = (server.address() as net.AddressInfo).port;
