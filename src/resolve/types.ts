@@ -1,9 +1,18 @@
 /** The contract of src/resolve, which src/connect and the CLI build on. */
 import type { AddressRecord, Clock } from '../shared/index.js';
 import type { InterfaceTable } from '../bind/index.js';
+import type { ResolveCache } from './cache.js';
 
 /** IP version preference, like curl --ipv4 / --ipv6. */
 export type IpVersion = 'any' | 4 | 6;
+
+/** What a DoH transport saw of its connection (for traces and tests of the egress). */
+export interface DohConnectionInfo {
+  localAddress?: string;
+  localPort?: number;
+  remoteAddress?: string;
+  remotePort?: number;
+}
 
 /**
  * The HTTPS transport DNS-over-HTTPS uses. resolve never imports the higher layers: the caller passes
@@ -15,12 +24,41 @@ export type DohTransport = (request: {
   headers: Record<string, string>;
   body?: Buffer;
   signal?: AbortSignal;
-}) => Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>;
+}) => Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  /** Optional: the connection the request went over. */
+  connection?: DohConnectionInfo;
+}>;
+
+/** One lookup the cache sits on: the name (lower case), the family wanted and a signal to stop it. */
+export interface LowerLookupRequest {
+  name: string;
+  family: IpVersion;
+  signal: AbortSignal;
+}
+
+/**
+ * The resolver below the cache: answers with records of source system / dns / doh, in any order
+ * (resolve orders them). The default is chosen from the options; tests and embedders may give their own.
+ */
+export type LowerLookup = (request: LowerLookupRequest) => Promise<AddressRecord[]>;
+
+export interface DohOptions {
+  /** The DoH endpoint (https only), e.g. "https://198.51.100.1/dns-query". */
+  url: string;
+  transport: DohTransport;
+  /** GET (default, cache friendly) or POST. */
+  method?: 'GET' | 'POST';
+  /** Largest DNS message accepted, bytes; default 65536. */
+  maxResponseBytes?: number;
+}
 
 export interface ResolveOptions {
   /** IP version preference; default 'any'. */
   family?: IpVersion;
-  /** Port of the connection the lookup serves (pinned entries are per host:port); default 443/80 does not matter for DNS. */
+  /** Port of the connection the lookup serves (pinned entries are per host:port); when absent, pinned entries of any port match. */
   port?: number;
   /** Explicit DNS servers, like curl --dns-servers: "198.51.100.1", "198.51.100.1:5353", "[2001:db8::1]:53". */
   dnsServers?: string[];
@@ -30,14 +68,16 @@ export interface ResolveOptions {
   dnsLocalAddress4?: string;
   dnsLocalAddress6?: string;
   /** DNS-over-HTTPS (RFC 8484). */
-  doh?: { url: string; transport: DohTransport; method?: 'GET' | 'POST' };
-  /** Pinned entries, like curl --resolve HOST:PORT:ADDR[,ADDR...]. */
+  doh?: DohOptions;
+  /** Pinned entries, like curl --resolve [+]HOST:PORT:ADDR[,ADDR...] and -HOST:PORT. */
   pinned?: string[];
-  /** The cache to use; false disables caching. Default: a process-wide cache. */
-  cache?: unknown;
+  /** The cache to use; false disables caching (and in-flight sharing). Default: a process-wide cache. */
+  cache?: ResolveCache | false;
+  /** The resolver under the cache; default chosen from dnsServers / dnsInterface / doh, else the system resolver. */
+  lookup?: LowerLookup;
   /** RFC 8305 "First Address Family Count"; default 1. */
   firstFamilyCount?: number;
-  /** Time limit for the whole lookup, ms. */
+  /** Time limit for the whole lookup, ms; default 30000. */
   timeout?: number;
   signal?: AbortSignal;
   clock?: Clock;

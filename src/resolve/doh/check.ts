@@ -1,0 +1,126 @@
+/**
+ * Checks a DoH answer before trusting it: HTTP status, media type, size, wire format (short, truncated,
+ * bad labels, trailing bytes), that it answers our question, the RCODE, and the CNAME chain from the
+ * question name to the addresses (bounded, loops refused). Everything malformed is ERR_DOH_BAD_RESPONSE.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import dnsPacket from 'dns-packet';
+import { HiperError } from '../../shared/errors.js';
+import { dnsError, noSuchName } from '../errors.js';
+import { canonicalName } from '../hostname.js';
+import { DNS_MESSAGE, type DohQueryType } from './message.js';
+
+export const DEFAULT_DOH_MAX_BYTES = 65_536;
+/** Longest CNAME chain followed inside one answer. */
+export const MAX_CNAME_CHAIN = 16;
+
+export interface DohResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+export interface DohCheckOptions {
+  /** The name asked for. */
+  name: string;
+  type: DohQueryType;
+  maxBytes?: number;
+  /** The endpoint, for messages. */
+  url?: string;
+}
+
+export interface DohAnswer {
+  address: string;
+  /** Seconds: the smallest TTL along the CNAME chain and of the record. */
+  ttl: number;
+}
+
+interface Answer {
+  name: string;
+  type: string;
+  class?: string;
+  ttl?: number;
+  data?: unknown;
+}
+
+function header(headers: DohResponse['headers'], name: string): string | undefined {
+  const v = headers[name] ?? headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The addresses a DoH response gives for the question (empty for NODATA), or a HiperError. */
+export function checkDohResponse(response: DohResponse, options: DohCheckOptions): DohAnswer[] {
+  const { name, type } = options;
+  const maxBytes = options.maxBytes ?? DEFAULT_DOH_MAX_BYTES;
+  const from = options.url ? ` from ${options.url}` : '';
+  const bad = (reason: string, why: string, extra: Record<string, unknown> = {}, cause?: unknown): HiperError =>
+    new HiperError('ERR_DOH_BAD_RESPONSE', `bad DoH answer${from} for ${name} ${type}: ${why}`, {
+      input: name, details: { reason, type, ...extra }, ...(cause === undefined ? {} : { cause }),
+    });
+
+  if (response.status < 200 || response.status > 299) throw bad('status', `HTTP status ${response.status}`, { status: response.status });
+  const contentType = header(response.headers, 'content-type');
+  const mediaType = contentType?.split(';')[0]!.trim().toLowerCase();
+  if (mediaType !== DNS_MESSAGE) throw bad('content-type', `content type ${JSON.stringify(contentType ?? null)}, not ${DNS_MESSAGE}`, { contentType });
+  const body = response.body;
+  if (body.length > maxBytes) throw bad('too-large', `${body.length} bytes, more than the limit of ${maxBytes}`, { bytes: body.length });
+  if (body.length < 12) throw bad('short', `${body.length} bytes, shorter than a DNS header`, { bytes: body.length });
+  if ((body[2]! & 0x80) === 0) throw bad('not-a-response', 'the QR bit is not set (a query, not a response)');
+  if ((body[2]! & 0x02) !== 0) throw bad('truncated', 'the TC bit is set (truncated)');
+
+  let packet: ReturnType<typeof dnsPacket.decode>;
+  try {
+    packet = dnsPacket.decode(body);
+  } catch (err) {
+    throw bad('malformed', `it does not parse (${(err as Error).message})`, {}, err);
+  }
+  if (dnsPacket.decode.bytes !== body.length) {
+    throw bad('malformed', `it does not parse (${dnsPacket.decode.bytes} of ${body.length} bytes are the message)`);
+  }
+  if (packet.id !== 0) throw bad('id', `ID ${packet.id}, not 0`, { id: packet.id });
+  const rcode = (packet as { rcode?: string }).rcode ?? 'NOERROR';
+  const questions = packet.questions ?? [];
+  if (questions.length !== 1 && !(rcode !== 'NOERROR' && questions.length === 0)) {
+    throw bad('question', `${questions.length} questions instead of 1`);
+  }
+  const q = questions[0];
+  if (q && (canonicalName(q.name) !== canonicalName(name) || q.type !== type || (q.class ?? 'IN') !== 'IN')) {
+    throw bad('question', `it answers ${q.name} ${q.type} ${q.class ?? ''}`.trimEnd(), { question: q });
+  }
+  const details = { family: type === 'A' ? 4 : 6, source: 'doh', rcode };
+  switch (rcode) {
+    case 'NOERROR': break;
+    case 'NXDOMAIN': throw noSuchName(name, type === 'A' ? 4 : 6, 'doh');
+    case 'SERVFAIL': throw dnsError('ERR_DNS_SERVFAIL', name, 'the DNS server failed (SERVFAIL)', details);
+    case 'REFUSED': throw dnsError('ERR_DNS_REFUSED', name, 'the DNS server refused the query (REFUSED)', details);
+    default: throw dnsError('ERR_DNS_FAILED', name, `the DNS server answered ${rcode}`, details);
+  }
+  return followChain((packet.answers ?? []) as Answer[], name, type, bad);
+}
+
+function followChain(answers: Answer[], name: string, type: DohQueryType, bad: (reason: string, why: string) => HiperError): DohAnswer[] {
+  let current = canonicalName(name);
+  const seen = new Set([current]);
+  let chainTtl = Infinity;
+  for (let hops = 0; ; hops++) {
+    const found: DohAnswer[] = [];
+    let cname: Answer | undefined;
+    for (const a of answers) {
+      if ((a.class ?? 'IN') !== 'IN' || canonicalName(a.name) !== current) continue;
+      if (a.type === type) {
+        const address = String(a.data);
+        if (!(type === 'A' ? isIPv4(address) : isIPv6(address))) throw bad('malformed', `${a.name} ${type} record holds "${address}"`);
+        found.push({ address, ttl: Math.min(a.ttl ?? 0, chainTtl) });
+      } else if (a.type === 'CNAME') {
+        cname ??= a;
+      }
+    }
+    if (found.length > 0 || !cname) return found;
+    if (hops >= MAX_CNAME_CHAIN) throw bad('cname-chain', `the CNAME chain is longer than ${MAX_CNAME_CHAIN}`);
+    const next = canonicalName(String(cname.data));
+    if (seen.has(next)) throw bad('cname-loop', `the CNAME chain loops at ${next}`);
+    seen.add(next);
+    current = next;
+    chainTtl = Math.min(chainTtl, cname.ttl ?? 0);
+  }
+}
