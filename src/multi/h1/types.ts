@@ -13,8 +13,12 @@ export interface ResponseHead {
   headers: Array<[name: string, value: string]>;
   /** Whether the connection may carry another response after this one (version + Connection header). */
   keepAlive: boolean;
-  /** Content-Length, if given; undefined for chunked or close-delimited bodies. */
+  /**
+   * Content-Length, if given (also on HEAD, 204 and 304 responses, where it describes a body that is
+   * not sent); undefined for chunked or close-delimited bodies.
+   */
   contentLength?: number;
+  /** Transfer-Encoding ends in chunked (on a HEAD, 204 or 304 response no body follows all the same). */
   chunked: boolean;
 }
 
@@ -38,14 +42,52 @@ export interface ResponseHandler {
 }
 
 export interface ParserLimits {
-  /** Maximum size of a response head (status line + headers), bytes; default 64 KiB. */
+  /**
+   * Maximum size of a response head (status line + headers, line ends included), bytes; default 64 KiB.
+   * The same limit applies to the trailer section and to one chunk-size line.
+   */
   maxHeadSize?: number;
-  /** Maximum number of header fields; default 200. */
+  /** Maximum number of header fields (and, separately, of trailer fields); default 200. */
   maxHeaders?: number;
+  /**
+   * Refuse a line ended by LF alone ('bare-lf'). Default false: as RFC 9112 §2.2 allows a recipient,
+   * a lone LF ends a line of the head, of a chunk-size line, of trailers and after chunk data. A CR
+   * that is not followed by LF is always refused ('bare-cr').
+   */
+  rejectBareLf?: boolean;
 }
 
+/** details.reason of an ERR_HTTP_PARSE error: a stable token naming what was wrong. */
+export type ParseErrorReason =
+  | 'bad-status-line'
+  | 'bad-version'
+  | 'bad-status-code'
+  | 'bad-header-name'
+  | 'bad-header-value'
+  | 'obs-fold'
+  | 'bare-cr'
+  | 'bare-lf'
+  | 'head-too-large'
+  | 'too-many-headers'
+  | 'bad-content-length'
+  | 'conflicting-content-length'
+  | 'content-length-with-transfer-encoding'
+  | 'bad-transfer-encoding'
+  | 'bad-chunk-size'
+  | 'bad-chunk-extension'
+  | 'bad-chunk-end'
+  | 'unexpected-data'
+  | 'switching-protocols-unsupported'
+  | 'connect-unsupported'
+  | 'incomplete';
+
 export interface ResponseParserApi {
-  /** Feed bytes from the socket. Throws HiperError ERR_HTTP_PARSE (message names what was wrong). */
+  /**
+   * Feed bytes from the socket. Throws HiperError ERR_HTTP_PARSE (message names what was wrong,
+   * details.reason is a ParseErrorReason); after that every call throws the same error.
+   * Bytes that follow a response that ended the connection (keepAlive false) are discarded: the
+   * connection is done, and requests still outstanding were not answered.
+   */
   execute(chunk: Buffer): void;
   /**
    * The socket ended. Completes a close-delimited body; throws ERR_HTTP_PARSE if a response was
@@ -63,6 +105,9 @@ export interface RequestSpec {
   /** Host header value: "example.com:8080", "[fe80::1]:8080". */
   host: string;
   headers?: Array<[string, string]> | Record<string, string | string[]>;
-  /** A body: Buffers are written as given (writev), never concatenated. */
+  /**
+   * A body: Buffers are written as given (writev), never concatenated; a string is encoded as UTF-8.
+   * Sent with Content-Length (a given Content-Length header must match it).
+   */
   body?: Buffer | Buffer[] | string;
 }
