@@ -34,6 +34,11 @@ export function addressScope(address: string, family: Family): AddressScope {
     if (address.startsWith('169.254.')) return 'link-local';
     return 'global';
   }
+  // Fast path for the common shapes (this runs once per remote address on the connect path).
+  const head = address.slice(0, 4).toLowerCase();
+  if (/^fe[89ab]/.test(head) && address[4] === ':') return 'link-local';
+  if (address === '::1') return 'loopback';
+  if (!address.startsWith('::') && !/^0*:|^ff/i.test(address)) return 'global';
   const a = new Address6(address);
   if (a.isLoopback()) return 'loopback';
   if (a.isLinkLocal() || (a.isMulticast() && a.getScope() === 'Link local')) return 'link-local';

@@ -127,7 +127,8 @@ export class Bed {
   whoami(port = 8080): Promise<ChildProcess> {
     return this.peerNode(`
       import net from 'node:net';
-      net.createServer((s) => s.end(s.remoteAddress.replace(/^::ffff:/, '') + '\\n'))
+      // Clients that destroy their socket at once reset it: ignore that, never die of it.
+      net.createServer((s) => { s.on('error', () => {}); s.end(s.remoteAddress.replace(/^::ffff:/, '') + '\\n'); })
         .listen(${port}, '::', () => console.log('ready'));`);
   }
 
@@ -149,8 +150,14 @@ export class Bed {
 }
 
 /** Asks the peer's whoami server which source address it saw for a socket. */
-export async function readLine(socket: import('node:net').Socket): Promise<string> {
+export async function readLine(socket: import('node:net').Socket, limitMs = 5000): Promise<string> {
   let text = '';
-  for await (const chunk of socket) text += String(chunk);
+  // Bounded: a peer that never ends the line fails the test with what arrived, not a mocha timeout.
+  const timer = setTimeout(() => socket.destroy(new Error(`no end of line from the peer after ${limitMs} ms; got ${JSON.stringify(text)}`)), limitMs);
+  try {
+    for await (const chunk of socket) text += String(chunk);
+  } finally {
+    clearTimeout(timer);
+  }
   return text.trim();
 }

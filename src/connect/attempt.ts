@@ -1,0 +1,148 @@
+/**
+ * One connection attempt: open a socket bound as the candidate says (device through the addon, else
+ * a local address), connect it, and settle once. Local port ranges are walked here: a port in use
+ * moves to the next one; a range with no free port is ERR_LOCAL_PORT_EXHAUSTED.
+ */
+import { Socket } from 'node:net';
+import { HiperError, errnoCode } from '../shared/errors.js';
+import type { BindMethod } from '../shared/types.js';
+import { deviceBinding, openBoundSocket, formatWithZone, type InterfaceTable } from '../bind/index.js';
+import type { Candidate } from './plan.js';
+import type { PortRange } from './ports.js';
+import type { Attempt } from './types.js';
+
+export type AttemptState = 'connecting' | 'connected' | 'failed' | 'cancelled';
+
+export interface AttemptContext {
+  port: number;
+  ports?: PortRange;
+  table: InterfaceTable;
+  /** ms since connect() started, for the trace. */
+  elapsed: () => number;
+  onConnected: (a: ConnectAttempt) => void;
+  onFailed: (a: ConnectAttempt) => void;
+  /** Told of each attempt as it starts (diagnostics). */
+  onAttempt?: (record: Attempt) => void;
+}
+
+/** The binding method a candidate gets on this host. */
+export function bindMethodFor(c: Candidate, ports?: PortRange): BindMethod {
+  if (c.device !== undefined && deviceBinding().available) return 'device';
+  return c.localAddress !== undefined || ports !== undefined ? 'address' : 'none';
+}
+
+/** The short form a trace gives an attempt's error: the errno name, else hiper's code. */
+export function describeError(err: unknown): string {
+  if (err instanceof HiperError) return typeof err.details.errno === 'string' ? err.details.errno : err.code;
+  return errnoCode(err) ?? String(err);
+}
+
+export class ConnectAttempt {
+  state: AttemptState = 'connecting';
+  socket: Socket | undefined;
+  readonly record: Attempt;
+  private readonly ctx: AttemptContext;
+  private readonly candidate: Candidate;
+  private nextPort: number | undefined;
+
+  constructor(candidate: Candidate, ctx: AttemptContext) {
+    this.candidate = candidate;
+    this.ctx = ctx;
+    const { remote } = candidate;
+    this.record = {
+      remote: { address: remote.address, port: ctx.port, family: remote.family, ...(remote.scopeId === undefined ? {} : { scopeId: remote.scopeId }) },
+      method: bindMethodFor(candidate, ctx.ports),
+      startedAt: ctx.elapsed(),
+      durationMs: 0,
+      outcome: 'pending',
+    };
+    if (candidate.device !== undefined) this.record.interface = candidate.device;
+    if (candidate.localAddress !== undefined) this.record.local = { address: candidate.localAddress };
+    this.nextPort = ctx.ports?.first;
+    ctx.onAttempt?.(this.record);
+    this.open();
+  }
+
+  private open(): void {
+    const port = this.nextPort;
+    if (this.nextPort !== undefined) this.nextPort = this.nextPort < this.ctx.ports!.last ? this.nextPort + 1 : undefined;
+    let socket: Socket;
+    try {
+      socket = this.openSocket(port);
+    } catch (err) {
+      if (port !== undefined && (err as HiperError).details?.errno === 'EADDRINUSE') return this.portTaken(port, err);
+      return this.fail(err);
+    }
+    this.socket = socket;
+    const onError = (err: Error): void => {
+      if (socket !== this.socket) return;
+      if (port !== undefined && errnoCode(err) === 'EADDRINUSE') return this.portTaken(port, err);
+      this.fail(err);
+    };
+    socket.on('error', onError);
+    socket.once('connect', () => {
+      socket.removeListener('error', onError); // the winner is handed over clean
+      this.connected(socket);
+    });
+  }
+
+  private openSocket(port: number | undefined): Socket {
+    const c = this.candidate;
+    const { remote } = c;
+    if (this.record.method === 'device') {
+      const s = openBoundSocket({
+        family: remote.family,
+        device: c.device!,
+        ...(c.localAddress === undefined ? {} : { localAddress: c.localAddress }),
+        ...(port === undefined ? {} : { localPort: port }),
+        ...(c.localScopeId === undefined ? {} : { scopeId: c.localScopeId }),
+      });
+      return s.connect(this.ctx.port, c.connectHost);
+    }
+    const s = new Socket();
+    const zone = c.localScopeId === undefined ? undefined : this.ctx.table.byIndex(c.localScopeId)?.name;
+    return s.connect({
+      host: c.connectHost,
+      port: this.ctx.port,
+      family: remote.family,
+      ...(c.localAddress === undefined ? {} : { localAddress: formatWithZone(c.localAddress, zone) }),
+      ...(port === undefined ? {} : { localPort: port }),
+    });
+  }
+
+  private portTaken(port: number, err: unknown): void {
+    this.socket?.destroy();
+    this.socket = undefined;
+    if (this.nextPort !== undefined) return this.open();
+    const { first, last } = this.ctx.ports!;
+    this.fail(new HiperError('ERR_LOCAL_PORT_EXHAUSTED', `every local port in ${first}-${last} is in use (last tried ${port})`, { input: `${first}-${last}`, cause: err }));
+  }
+
+  private connected(socket: Socket): void {
+    if (this.state !== 'connecting') return;
+    this.state = 'connected';
+    this.record.outcome = 'connected';
+    this.record.durationMs = this.ctx.elapsed() - this.record.startedAt;
+    this.record.local = { address: socket.localAddress ?? this.candidate.localAddress ?? '', port: socket.localPort ?? 0 };
+    this.ctx.onConnected(this);
+  }
+
+  private fail(err: unknown): void {
+    if (this.state !== 'connecting') return;
+    this.state = 'failed';
+    this.socket?.destroy();
+    this.record.outcome = 'failed';
+    this.record.error = describeError(err);
+    this.record.durationMs = this.ctx.elapsed() - this.record.startedAt;
+    this.ctx.onFailed(this);
+  }
+
+  /** A loser of the race, or the whole connect given up: close without reporting. */
+  cancel(): void {
+    if (this.state !== 'connecting') return;
+    this.state = 'cancelled';
+    this.record.outcome = 'cancelled';
+    this.record.durationMs = this.ctx.elapsed() - this.record.startedAt;
+    this.socket?.destroy();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The Happy Eyeballs v2 race (RFC 8305 section 5): the first attempt starts at once, each next one
+ * after the attempt delay or as soon as a running attempt fails, with at most `maxConcurrent` running.
+ * The first to connect wins; every other attempt and the timer are closed.
+ */
+import type { Clock } from '../shared/clock.js';
+import { ConnectAttempt, type AttemptContext } from './attempt.js';
+import type { Candidate } from './plan.js';
+
+export interface RaceOptions {
+  /** Attempt delay, ms. */
+  delay: number;
+  maxConcurrent: number;
+  clock: Clock;
+}
+
+export type RaceResult = { winner: ConnectAttempt; attempts: ConnectAttempt[] } | { winner: undefined; attempts: ConnectAttempt[] };
+
+export class Race {
+  readonly attempts: ConnectAttempt[] = [];
+  private next = 0;
+  private running = 0;
+  private timer: unknown;
+  private settled = false;
+  private readonly done: Promise<RaceResult>;
+  private resolve!: (r: RaceResult) => void;
+
+  constructor(
+    private readonly candidates: Candidate[],
+    private readonly base: Omit<AttemptContext, 'onConnected' | 'onFailed'>,
+    private readonly options: RaceOptions,
+  ) {
+    this.done = new Promise((resolve) => { this.resolve = resolve; });
+    this.startNext();
+  }
+
+  /** Settles with the winner, or with no winner once every attempt has failed. */
+  result(): Promise<RaceResult> {
+    return this.done;
+  }
+
+  private startNext(): void {
+    this.clearTimer();
+    if (this.settled) return;
+    if (this.next < this.candidates.length && this.running < this.options.maxConcurrent) {
+      this.running++;
+      const attempt = new ConnectAttempt(this.candidates[this.next++]!, {
+        ...this.base,
+        onConnected: (a) => this.won(a),
+        onFailed: () => this.failed(),
+      });
+      this.attempts.push(attempt);
+    }
+    if (this.settled) return;
+    if (this.next < this.candidates.length) {
+      this.timer = this.options.clock.setTimeout(() => { this.timer = undefined; this.startNext(); }, this.options.delay);
+    } else if (this.running === 0) {
+      this.finish(undefined);
+    }
+  }
+
+  private failed(): void {
+    this.running--;
+    // An attempt that fails synchronously (a bind refused) is reported from inside startNext.
+    if (!this.settled) queueMicrotask(() => this.startNext());
+  }
+
+  private won(winner: ConnectAttempt): void {
+    this.running--;
+    this.finish(winner);
+  }
+
+  private finish(winner: ConnectAttempt | undefined): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.clearTimer();
+    for (const a of this.attempts) if (a !== winner) a.cancel();
+    this.resolve({ winner, attempts: this.attempts } as RaceResult);
+  }
+
+  /** Gives up (timeout, abort): every running attempt is closed. */
+  cancel(): void {
+    this.finish(undefined);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) {
+      this.options.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+}

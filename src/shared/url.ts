@@ -1,0 +1,65 @@
+/**
+ * Request URLs, with IPv6 zone ids: WHATWG URL rejects "http://[fe80::1%25eth0]:8080/", which is
+ * exactly what a link-local user needs (RFC 6874). The zone is taken out, the rest parsed by URL, and
+ * the zone kept as a field.
+ */
+import { HiperError } from './errors.js';
+
+export interface TargetUrl {
+  scheme: 'http' | 'https';
+  /** Host name or address literal, without brackets or zone. */
+  hostname: string;
+  /** The zone of a link-local address literal ("eth0"), if any. */
+  zone?: string;
+  port: number;
+  /** Origin-form request target: path and query. */
+  path: string;
+  /** Host header value: name or bracketed address (no zone, RFC 6874 section 4), with a non-default port. */
+  authority: string;
+  /** The URL as given, normalised, zone included in RFC 6874 form. */
+  href: string;
+}
+
+const ZONED = /^([a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?\[[0-9a-f:.]+)%(?:25)?([^\]]*)(\].*)$/i;
+
+export function parseTargetUrl(input: string | URL): TargetUrl {
+  const text = String(input);
+  let zone: string | undefined;
+  let rest = text;
+  const m = ZONED.exec(text);
+  if (m) {
+    zone = decodeURIComponent(m[2]!);
+    rest = m[1]! + m[3]!;
+  }
+  let url: URL;
+  try {
+    url = new URL(rest);
+  } catch (err) {
+    throw new HiperError('ERR_INVALID_URL', `invalid URL "${text}"`, { input: text, cause: err });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new HiperError('ERR_INVALID_URL', `unsupported scheme "${url.protocol}" in "${text}" (http and https only)`, { input: text });
+  }
+  if (zone !== undefined && !/^[\w.-]+$/.test(zone)) {
+    // also an empty zone: "[fe80::1%25]"
+    throw new HiperError('ERR_INVALID_URL', `invalid zone id "${zone}" in "${text}"`, { input: text });
+  }
+  const scheme = url.protocol === 'https:' ? 'https' : 'http';
+  const port = url.port ? Number(url.port) : scheme === 'https' ? 443 : 80;
+  const hostname = url.hostname.replace(/^\[|\]$/g, '');
+  const target: TargetUrl = {
+    scheme,
+    hostname,
+    port,
+    path: `${url.pathname}${url.search}`,
+    authority: url.host,
+    href: zone === undefined ? url.href : url.href.replace(`[${hostname}]`, `[${hostname}%25${zone}]`),
+  };
+  if (zone !== undefined) target.zone = zone;
+  return target;
+}
+
+/** The host to connect to: the address with its zone ("fe80::1%eth0"), or the name. */
+export function connectHost(t: TargetUrl): string {
+  return t.zone === undefined ? t.hostname : `${t.hostname}%${t.zone}`;
+}
