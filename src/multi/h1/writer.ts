@@ -159,7 +159,11 @@ export function encodeRequestHead(spec: RequestSpec): Buffer {
  * socket.write returned (false: wait for 'drain' before writing more).
  */
 export function writeRequest(socket: Socket, spec: RequestSpec): boolean {
-  const { head, body } = encodeRequest(spec);
+  return writeEncoded(socket, encodeRequest(spec));
+}
+
+/** Writes a request encoded once by encodeRequest (a retry writes the same Buffers again). */
+export function writeEncoded(socket: Socket, { head, body }: EncodedRequest): boolean {
   if (body.length === 0) return socket.write(head);
   socket.cork();
   let ok = socket.write(head);

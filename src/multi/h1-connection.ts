@@ -1,0 +1,181 @@
+/**
+ * One HTTP/1.1 connection of a Multi: a socket from src/connect, hiper's response parser, and the
+ * pipeline of requests written and not yet answered, oldest first. Responses are matched to requests
+ * by order; a transfer removed while its response is outstanding keeps its place, and its response is
+ * read and dropped, so the ones behind it stay in step.
+ */
+import type { Socket } from 'node:net';
+import { HiperError } from '../shared/errors.js';
+import type { ConnectTrace } from '../connect/types.js';
+import { ResponseParser } from './h1/parser.js';
+import { writeEncoded } from './h1/writer.js';
+import type { ParserLimits, ResponseHandler, ResponseHead } from './h1/types.js';
+import { httpVersionOf, type Carrier, type TransferImpl } from './transfer.js';
+
+export interface ConnectionOwner {
+  /** The connection can take more: a response completed, or it showed itself pipelinable. */
+  onCapacity(conn: H1Connection): void;
+  /**
+   * The connection is gone. `unanswered` were written and got no byte of a response, oldest first;
+   * the transfer whose response was cut off (if any) has already failed.
+   */
+  onClosed(conn: H1Connection, unanswered: TransferImpl[]): void;
+}
+
+export class H1Connection implements Carrier, ResponseHandler {
+  /** Requests written and not yet answered, oldest first. */
+  readonly pipeline: TransferImpl[] = [];
+  /** Answered at least once with HTTP/1.1 keep-alive: more requests may be pipelined onto it. */
+  pipelinable = false;
+  /** Takes no more requests (Connection: close seen, an error, or closing). */
+  closing = false;
+  closed = false;
+  /** Body bytes still expected of the response being received (Infinity when unknown). */
+  bytesOutstanding = 0;
+  /** The Multi's bookkeeping: its pool key, and its idle timer / idle-list membership. */
+  idleSince = -1;
+  idleTimer: import('./timers.js').TimerEntry | undefined;
+  /** Requests written on it so far. */
+  requests = 0;
+
+  private readonly parser: ResponseParser;
+  /** Why it closed, when it was not a plain end. */
+  private cause: HiperError | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly socket: Socket,
+    readonly trace: ConnectTrace,
+    readonly createdAt: number,
+    /** The pool key: scheme, remote address, port, egress. */
+    readonly key: string,
+    private readonly owner: ConnectionOwner,
+    limits: ParserLimits | undefined,
+  ) {
+    this.parser = new ResponseParser(this, limits);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
+    socket.on('end', () => this.onSocketEnd());
+    socket.on('error', (err: Error) => {
+      this.cause ??= new HiperError('ERR_CONNECTION_CLOSED', `connection ${this.id} to ${this.remote()} failed: ${err.message}`, { input: this.remote(), cause: err });
+    });
+    socket.on('close', () => this.onSocketClose());
+  }
+
+  get depth(): number {
+    return this.pipeline.length;
+  }
+
+  /** Writes a transfer's request; `reused` says whether the connection carried something before. */
+  send(t: TransferImpl): void {
+    const position = this.pipeline.length;
+    const reused = this.requests > 0;
+    this.pipeline.push(t);
+    this.requests++;
+    t.sent(this, position, reused);
+    writeEncoded(this.socket, t.request);
+  }
+
+  abandon(t: TransferImpl): void {
+    // Its response keeps its place in the byte stream. One being received with a large or unknown rest
+    // is not worth draining: close, and the owner moves the requests behind it to new connections.
+    if (this.pipeline[0] === t && t.responseStarted && this.bytesOutstanding > 64 * 1024) this.close();
+  }
+
+  /** Closes the connection; unanswered requests are reported to the owner. */
+  close(): void {
+    this.closing = true;
+    if (!this.closed) this.socket.destroy();
+  }
+
+  remote(): string {
+    const r = this.trace.remote;
+    return r.family === 6 ? `[${r.address}]:${r.port}` : `${r.address}:${r.port}`;
+  }
+
+  // --- ResponseHandler: the parser's callbacks, in byte order.
+
+  onResponseStart(): string | undefined {
+    const t = this.pipeline[0];
+    if (t === undefined) return undefined;
+    t.onResponseStart();
+    return t.method;
+  }
+
+  onHead(head: ResponseHead): void {
+    const t = this.pipeline[0]!;
+    const bodiless = t.method === 'HEAD' || head.statusCode === 204 || head.statusCode === 304;
+    this.bytesOutstanding = bodiless ? 0 : head.contentLength ?? Infinity;
+    if (!head.keepAlive) this.closing = true;
+    t.onHead(head.statusCode, head.statusMessage, httpVersionOf(head.httpVersion), head.headers);
+    if (!this.pipelinable && !this.closing && head.httpVersion === 11) {
+      this.pipelinable = true;
+      this.owner.onCapacity(this);
+    }
+  }
+
+  onBody(chunk: Buffer): void {
+    this.bytesOutstanding -= chunk.length;
+    this.pipeline[0]!.onBody(chunk);
+  }
+
+  onTrailers(trailers: Array<[string, string]>): void {
+    this.pipeline[0]!.onTrailers(trailers);
+  }
+
+  onComplete(): void {
+    const t = this.pipeline.shift()!;
+    this.bytesOutstanding = 0;
+    t.complete();
+    if (this.closing) this.close();
+    else this.owner.onCapacity(this);
+  }
+
+  // --- socket events
+
+  private onSocketData(chunk: Buffer): void {
+    try {
+      this.parser.execute(chunk);
+    } catch (err) {
+      this.failCurrent(err);
+    }
+  }
+
+  private onSocketEnd(): void {
+    this.closing = true;
+    try {
+      this.parser.finish();
+    } catch (err) {
+      this.failCurrent(err);
+    }
+    this.socket.end();
+  }
+
+  /** A parse error: the response being read fails with it; the connection is done. */
+  private failCurrent(err: unknown): void {
+    const error = err instanceof HiperError ? err : new HiperError('ERR_HTTP_PARSE', `connection ${this.id}: ${(err as Error).message}`, { input: this.remote(), cause: err });
+    const t = this.pipeline[0];
+    if (t !== undefined && t.responseStarted) {
+      this.pipeline.shift();
+      t.fail(error);
+    }
+    this.cause ??= error;
+    this.close();
+  }
+
+  private onSocketClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing = true;
+    const unanswered = this.pipeline.splice(0);
+    const first = unanswered[0];
+    if (first !== undefined && first.responseStarted) {
+      // Part of its response already reached the caller: it cannot be tried again.
+      unanswered.shift();
+      first.fail(new HiperError('ERR_CONNECTION_CLOSED', `connection ${this.id} to ${this.remote()} closed in the middle of the response to ${first.info.url}`, {
+        input: first.info.url, ...(this.cause ? { cause: this.cause } : {}),
+      }));
+    }
+    this.owner.onClosed(this, unanswered);
+  }
+}

@@ -1,0 +1,8 @@
+/** src/multi: many transfers on one thread, over pooled connections, with HTTP/1.1 pipelining. */
+export { Multi } from './multi.js';
+export { TimerHeap, type TimerEntry } from './timers.js';
+export * from './h1/index.js';
+export type {
+  ConnectionChooser, ConnectionView, EgressOptions, MultiApi, MultiOptions, MultiStats, ResponseHead as TransferResponseHead,
+  Transfer, TransferInfo, TransferOptions, TransferResult,
+} from './types.js';

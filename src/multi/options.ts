@@ -1,0 +1,99 @@
+/** Checks of Multi and transfer options (bad input fails at once, naming it), and the egress part of pool keys. */
+import { HiperError } from '../shared/errors.js';
+import type { MultiOptions, TransferOptions } from './types.js';
+
+const MULTI_KEYS = new Set([
+  'pipelining', 'maxPipelineLength', 'maxConnections', 'maxConnectionsPerHost', 'maxIdleTime', 'pipelinePenaltySize',
+  'chooseConnection', 'connectTimeout', 'timeout', 'tls', 'parserLimits', 'connector', 'resolver', 'clock',
+]);
+
+const EGRESS_KEYS = ['interface', 'localAddress', 'localPort', 'family', 'strict', 'resolve', 'connectTo', 'happyEyeballsDelay'] as const;
+
+const TRANSFER_KEYS = new Set<string>([
+  ...EGRESS_KEYS, 'url', 'method', 'headers', 'body', 'connectTimeout', 'timeout', 'lowSpeed', 'tls', 'onData', 'onHeaders',
+]);
+
+function bad(owner: string, name: string, value: unknown, expected: string): HiperError {
+  const shown = typeof value === 'function' ? 'a function' : JSON.stringify(value);
+  return new HiperError('ERR_INVALID_ARGUMENT', `${owner} option ${name} must be ${expected}, got ${shown}`, { input: name, details: { value } });
+}
+
+function checkKeys(owner: string, o: object, known: Set<string>): void {
+  if (o === null || typeof o !== 'object') throw new HiperError('ERR_INVALID_ARGUMENT', `${owner} options must be an object, got ${JSON.stringify(o)}`, { input: o });
+  for (const key of Object.keys(o)) {
+    if (!known.has(key)) throw new HiperError('ERR_INVALID_ARGUMENT', `unknown ${owner} option "${key}"`, { input: key });
+  }
+}
+
+type Rule = [string, (v: unknown) => boolean, string];
+const positiveInt: Rule[1] = (v) => (Number.isInteger(v) && (v as number) >= 1) || v === Infinity;
+const ms: Rule[1] = (v) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+const nonNegative: Rule[1] = (v) => typeof v === 'number' && v >= 0;
+const fn: Rule[1] = (v) => typeof v === 'function';
+
+const MULTI_RULES: Rule[] = [
+  ['pipelining', (v) => typeof v === 'boolean', 'a boolean'],
+  ['maxPipelineLength', positiveInt, 'an integer >= 1'],
+  ['maxConnections', positiveInt, 'an integer >= 1 (or Infinity)'],
+  ['maxConnectionsPerHost', positiveInt, 'an integer >= 1 (or Infinity)'],
+  ['maxIdleTime', nonNegative, 'a number of ms >= 0'],
+  ['pipelinePenaltySize', nonNegative, 'a number of bytes >= 0'],
+  ['chooseConnection', fn, 'a function'],
+  ['connectTimeout', ms, 'a number of ms > 0'],
+  ['timeout', ms, 'a number of ms > 0'],
+  ['connector', fn, 'a function'],
+  ['resolver', fn, 'a function'],
+];
+
+const TRANSFER_RULES: Rule[] = [
+  ['url', (v) => typeof v === 'string' || v instanceof URL, 'a URL string or URL'],
+  ['method', (v) => typeof v === 'string', 'a string'],
+  ['connectTimeout', ms, 'a number of ms > 0'],
+  ['timeout', ms, 'a number of ms > 0'],
+  ['lowSpeed', (v) => typeof v === 'object' && v !== null && nonNegative((v as { bytes: unknown }).bytes) && ms((v as { seconds: unknown }).seconds), '{ bytes >= 0, seconds > 0 }'],
+  ['onData', fn, 'a function'],
+  ['onHeaders', fn, 'a function'],
+];
+
+function checkRules(owner: string, o: Record<string, unknown>, rules: Rule[]): void {
+  for (const [name, ok, expected] of rules) {
+    if (o[name] !== undefined && !ok(o[name])) throw bad(owner, name, o[name], expected);
+  }
+}
+
+export function checkMultiOptions(o: MultiOptions): void {
+  checkKeys('Multi', o, MULTI_KEYS);
+  checkRules('Multi', o as Record<string, unknown>, MULTI_RULES);
+}
+
+export function checkTransferOptions(o: TransferOptions): void {
+  checkKeys('transfer', o, TRANSFER_KEYS);
+  if (o.url === undefined) throw new HiperError('ERR_INVALID_URL', 'a transfer needs a url', { input: 'url' });
+  checkRules('transfer', o as unknown as Record<string, unknown>, TRANSFER_RULES);
+}
+
+/** Objects (CA Buffers, resolver caches, functions) are keyed by identity, not by content. */
+const identities = new WeakMap<object, number>();
+let identitySeq = 0;
+function identity(v: object): string {
+  let id = identities.get(v);
+  if (id === undefined) identities.set(v, (id = ++identitySeq));
+  return `#${id}`;
+}
+
+/**
+ * The egress part of a pool key: connections made with different egress options (or, for https,
+ * different TLS settings) are never shared. '' when none is set, the common case.
+ */
+export function egressKey(o: TransferOptions, tls: object | undefined): string {
+  let any = tls !== undefined;
+  for (const k of EGRESS_KEYS) if (o[k] !== undefined && k !== 'happyEyeballsDelay') any = true;
+  if (!any) return '';
+  const parts = [o.interface, o.localAddress, o.localPort, o.family, o.strict, o.resolve, o.connectTo, tls];
+  return JSON.stringify(parts, function (this: Record<string, unknown>, key: string, value: unknown) {
+    const raw = key === '' ? value : this[key];
+    if (typeof raw === 'function' || Buffer.isBuffer(raw)) return identity(raw as object);
+    if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && Object.getPrototypeOf(raw) !== Object.prototype) return identity(raw);
+    return value;
+  });
+}

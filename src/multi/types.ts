@@ -1,0 +1,181 @@
+/**
+ * The contract of src/multi: many transfers on one thread, over pooled connections, with HTTP/1.1
+ * pipelining and leader queueing. The CLI, the benchmarks and the adapters build on these shapes.
+ */
+import type { BindMethod, Clock } from '../shared/index.js';
+import type { ConnectOptions, ConnectTrace, Connector, TlsConnectOptions } from '../connect/types.js';
+import type { Resolver } from '../resolve/types.js';
+import type { ParserLimits } from './h1/types.js';
+
+/** Where a transfer's connection leaves from: part of the pool key, so never shared across egresses. */
+export type EgressOptions = Pick<
+  ConnectOptions,
+  'interface' | 'localAddress' | 'localPort' | 'family' | 'happyEyeballsDelay' | 'strict' | 'resolve' | 'connectTo'
+>;
+
+export interface TransferOptions extends EgressOptions {
+  /** http:// or https://; IPv6 zone ids as in "http://[fe80::1%25eth0]:8080/". */
+  url: string | URL;
+  /** Default GET. */
+  method?: string;
+  headers?: Array<[string, string]> | Record<string, string | string[]>;
+  /** Buffers are written as given (writev), never concatenated. */
+  body?: Buffer | Buffer[] | string;
+  /** Time limit for connecting, ms (resolve + attempts + TLS); default the Multi's. */
+  connectTimeout?: number;
+  /** Time limit for the whole transfer, ms; default the Multi's (none). */
+  timeout?: number;
+  /** Low-speed limit (curl --speed-limit / --speed-time): fewer than `bytes` per second for `seconds`. */
+  lowSpeed?: { bytes: number; seconds: number };
+  /** TLS options for https (CA, verification, ALPN); SNI is the URL's host name. */
+  tls?: Omit<TlsConnectOptions, 'servername'>;
+  /**
+   * Body slices as they arrive (the socket's own Buffers, not copies). When given, the result's body is
+   * empty; when absent, the slices are collected and joined once at the end.
+   */
+  onData?: (chunk: Buffer) => void;
+  /** The response head, before any body. */
+  onHeaders?: (response: ResponseHead) => void;
+}
+
+export interface ResponseHead {
+  status: number;
+  statusMessage: string;
+  /** '1.0', '1.1' or '2'. */
+  httpVersion: string;
+  /** Raw pairs in arrival order. */
+  headers: Array<[string, string]>;
+}
+
+export interface TransferResult extends ResponseHead {
+  body: Buffer;
+  trailers: Array<[string, string]>;
+  info: TransferInfo;
+}
+
+/** Like CURLINFO_*: what happened to one transfer. Times in ms. */
+export interface TransferInfo {
+  id: number;
+  url: string;
+  method: string;
+  /** Clock time the transfer was added (the Multi's clock); every phase below is relative to it. */
+  startTime: number;
+  timings: {
+    /** Name resolved (0 on a reused connection). */
+    namelookup: number;
+    /** TCP connected (0 on a reused connection). */
+    connect: number;
+    /** TLS done (0 for plain http and reused connections). */
+    appconnect: number;
+    /** Request written to the socket. */
+    pretransfer: number;
+    /** First response byte. */
+    starttransfer: number;
+    /** Done (or failed). */
+    total: number;
+  };
+  /** The connection that carried the (last try of the) transfer; unset if none was reached. */
+  connectionId?: number;
+  /** The transfer went on a connection that existed before it. */
+  reused: boolean;
+  /** New connections this transfer opened (curl's num_connects). */
+  numConnects: number;
+  /** Requests ahead of this one on its connection when it was written (0: first in line). */
+  pipelinePosition: number;
+  /** Tries: 1, or 2 after a retry on a new connection. */
+  tries: number;
+  httpVersion?: string;
+  status?: number;
+  local?: { address: string; port: number };
+  remote?: { address: string; port: number };
+  interface?: string;
+  bindMethod?: BindMethod;
+  /** ALPN protocol and TLS version, on https. */
+  alpn?: string;
+  tlsVersion?: string;
+  sizeUpload: number;
+  sizeDownload: number;
+  /** The trace of the connection's connect(), for transfers that opened it. */
+  connectTrace?: ConnectTrace;
+  /** The error code, if the transfer failed. */
+  error?: string;
+}
+
+/** What a connection chooser sees of one candidate connection. */
+export interface ConnectionView {
+  id: number;
+  /** Requests written and not yet answered. */
+  depth: number;
+  /** Body bytes still expected on the response being received (Infinity when not known). */
+  bytesOutstanding: number;
+  /** ms since the connection was made. */
+  ageMs: number;
+  remote: { address: string; port: number };
+}
+
+/**
+ * Decides where a pipelinable transfer goes when every pipeline already has requests in it: a
+ * candidate's id, 'new' for a new connection (honoured within the limits), or 'wait'.
+ * `canOpen` says whether the limits allow a new connection now.
+ */
+export type ConnectionChooser = (candidates: readonly ConnectionView[], canOpen: boolean) => number | 'new' | 'wait';
+
+export interface MultiOptions {
+  /** HTTP/1.1 pipelining of GET and HEAD (libcurl's CURLMOPT_PIPELINING); default false. */
+  pipelining?: boolean;
+  /** Requests in flight on one connection; default 5 (libcurl's CURLMOPT_MAX_PIPELINE_LENGTH). */
+  maxPipelineLength?: number;
+  /** Connections in all; default unlimited. */
+  maxConnections?: number;
+  /** Connections per host (scheme, host, port, egress); default 6. */
+  maxConnectionsPerHost?: number;
+  /** Idle connections older than this are closed, ms; default 118000 (libcurl's connection max age). */
+  maxIdleTime?: number;
+  /**
+   * A connection receiving a body larger than this many bytes is not chosen for more pipelined requests
+   * (libcurl's content-length penalty); default 1 MiB.
+   */
+  pipelinePenaltySize?: number;
+  chooseConnection?: ConnectionChooser;
+  /** Defaults for every transfer. */
+  connectTimeout?: number;
+  timeout?: number;
+  tls?: Omit<TlsConnectOptions, 'servername'>;
+  parserLimits?: ParserLimits;
+  connector?: Connector;
+  resolver?: Resolver;
+  clock?: Clock;
+}
+
+/** Counters of a Multi, like curl_multi_info / the stats of an undici Pool. */
+export interface MultiStats {
+  transfersRunning: number;
+  transfersQueued: number;
+  connections: number;
+  connectionsIdle: number;
+  connectionsOpened: number;
+  connectionsClosedIdle: number;
+  retries: number;
+}
+
+/** One transfer added to a Multi. */
+export interface Transfer {
+  readonly id: number;
+  /** Settles exactly once: the response, or a HiperError (ERR_ABORTED after remove()). */
+  readonly done: Promise<TransferResult>;
+  /** Live info; final once done settles. */
+  readonly info: TransferInfo;
+}
+
+/** The Multi's public face (src/multi/multi.ts implements it). */
+export interface MultiApi {
+  /** Starts a transfer. Bad input throws a HiperError naming it, before anything is sent. */
+  add(options: TransferOptions): Transfer;
+  /** Ends a transfer at any time (ERR_ABORTED); its connection stays usable where the protocol allows. */
+  remove(transfer: Transfer): boolean;
+  /** ms until the next timer expiry (curl_multi_timeout), -1 when none is set. */
+  timeout(): number;
+  stats(): MultiStats;
+  /** Ends every transfer still running (ERR_ABORTED) and closes every connection. */
+  close(): Promise<void>;
+}
