@@ -55,6 +55,14 @@ export class WaitingLine {
   }
 }
 
+/**
+ * libcurl's content-length penalty: a connection receiving a body known to be larger than `penalty`
+ * bytes takes no more pipelined requests (they would wait behind it). Unknown lengths are not penalised.
+ */
+export function penalised(c: H1Connection, penalty: number): boolean {
+  return c.bytesOutstanding !== Infinity && c.bytesOutstanding > penalty;
+}
+
 export class Host {
   readonly waiting = new WaitingLine();
   /** Connected connections serving this host. */
@@ -120,7 +128,7 @@ export class Host {
   shortestWithRoom(minId: number, penalty: number): H1Connection | undefined {
     let best: H1Connection | undefined;
     for (const c of this.withRoom) {
-      if (c.id < minId || c.bytesOutstanding > penalty) continue;
+      if (c.id < minId || penalised(c, penalty)) continue;
       if (best === undefined || c.depth < best.depth) best = c;
     }
     return best;

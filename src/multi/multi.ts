@@ -21,7 +21,7 @@ import { resolve as defaultResolver } from '../resolve/index.js';
 import { connect as defaultConnector, type ConnectOptions, type Connection, type Connector } from '../connect/index.js';
 import { encodeRequest } from './h1/writer.js';
 import { H1Connection, type ConnectionOwner } from './h1-connection.js';
-import { Host } from './host.js';
+import { Host, penalised } from './host.js';
 import { TimerHeap } from './timers.js';
 import { TransferImpl } from './transfer.js';
 import { checkMultiOptions, checkTransferOptions, egressKey } from './options.js';
@@ -140,9 +140,9 @@ export class Multi implements MultiApi, ConnectionOwner {
     for (const h of hosts) {
       h.leaders.delete(conn.id);
       this.updateRoom(conn, h);
-      this.dispatch(h);
     }
     if (conn.depth === 0 && !conn.closing && conn.idleSince < 0) this.becomeIdle(conn, hosts);
+    for (const h of hosts) this.dispatch(h);
   }
 
   onClosed(conn: H1Connection, unanswered: TransferImpl[]): void {
@@ -212,7 +212,7 @@ export class Multi implements MultiApi, ConnectionOwner {
 
   private askChooser(chooser: ConnectionChooser, host: Host, t: TransferImpl, canOpen: boolean): H1Connection | typeof WAIT | undefined {
     const now = this.clock.now();
-    const candidates = [...host.withRoom].filter((c) => c.id >= t.minConnectionId && c.bytesOutstanding <= this.o.pipelinePenaltySize);
+    const candidates = [...host.withRoom].filter((c) => c.id >= t.minConnectionId && !penalised(c, this.o.pipelinePenaltySize));
     if (candidates.length === 0 && host.hasLeader(t.minConnectionId)) return WAIT;
     const views: ConnectionView[] = candidates.map((c) => ({ id: c.id, depth: c.depth, bytesOutstanding: c.bytesOutstanding, ageMs: now - c.createdAt, remote: { address: c.trace.remote.address, port: c.trace.remote.port } }));
     const choice = chooser(views, canOpen);
@@ -338,12 +338,13 @@ export class Multi implements MultiApi, ConnectionOwner {
     timings.connect = openedAt + trace.timings.connect;
     if (trace.timings.appconnect !== undefined) timings.appconnect = openedAt + trace.timings.appconnect;
     t.info.connectTrace = trace;
-    if (!t.ended) this.send(conn, t, host);
-    this.dispatch(host);
-    if (conn.depth === 0 && conn.idleSince < 0 && !conn.closing) {
+    if (!t.ended) {
+      this.send(conn, t, host);
+    } else {
       host.leaders.delete(id);
       this.becomeIdle(conn, this.servedBy.get(conn)!);
     }
+    this.dispatch(host);
   }
 
   /** Drops a connection from every structure (once); returns the hosts it served. */
