@@ -3,6 +3,6 @@ export { Multi } from './multi.js';
 export { TimerHeap, type TimerEntry } from './timers.js';
 export * from './h1/index.js';
 export type {
-  ConnectionChooser, ConnectionView, EgressOptions, MultiApi, MultiOptions, MultiStats, ResponseHead as TransferResponseHead,
+  ConnectionChooser, ConnectionView, EgressOptions as TransferEgressOptions, MultiApi, MultiOptions, MultiStats, ResponseHead as TransferResponseHead,
   Transfer, TransferInfo, TransferOptions, TransferResult,
 } from './types.js';
