@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
+import dc from 'node:diagnostics_channel';
 import { Multi } from '../../../src/multi/index.js';
 import type { TransferResult } from '../../../src/multi/index.js';
 import { connect } from '../../../src/connect/index.js';
@@ -241,6 +242,18 @@ describe('Multi', function () {
       await multi.close();
     });
 
+    it('a connection receiving a body over the penalty size takes no more pipelined requests', async () => {
+      const s = await startFaultServer({ seed: 15, chunkedRate: 0 });
+      const multi = new Multi({ pipelining: true, maxPipelineLength: 10, pipelinePenaltySize: 100_000 });
+      const big = multi.add({ url: `http://127.0.0.1:${s.port}/size/3000000` });
+      const small = multi.add({ url: `http://127.0.0.1:${s.port}/size/10` });
+      const [b, sm] = await Promise.all([big.done, small.done]);
+      assert.equal(b.body.length, 3_000_000);
+      assert.notEqual(sm.info.connectionId, b.info.connectionId);
+      await multi.close();
+      await s.close();
+    });
+
     it('a custom chooser sees the candidates and can send a transfer to a new connection', async () => {
       const seen: number[] = [];
       const multi = new Multi({
@@ -351,6 +364,37 @@ describe('Multi', function () {
       await assert.rejects(t.done, code('ERR_TIMEOUT'));
       await multi.close();
       await raw.close();
+    });
+
+    it('a low-speed limit (curl --speed-limit/--speed-time) ends a stalled transfer', async () => {
+      const raw = await rawServer((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc'));
+      const clock = new FakeClock();
+      const multi = new Multi({ clock });
+      const t = multi.add({ url: `http://127.0.0.1:${raw.port}/`, lowSpeed: { bytes: 10, seconds: 2 } });
+      await new Promise<void>((resolve) => { const poll = (): void => { if (t.info.sizeDownload > 0) resolve(); else setTimeout(poll, 5); }; poll(); });
+      clock.advance(2000);
+      await assert.rejects(t.done, (e: unknown) => code('ERR_TIMEOUT')(e) && /slower than 10 bytes\/s/.test((e as Error).message));
+      await multi.close();
+      await raw.close();
+    });
+
+    it('publishes transfer start, headers and done / error on diagnostics channels', async () => {
+      const seen: string[] = [];
+      const names = ['start', 'headers', 'done', 'error'];
+      const subscribers = names.map((n) => {
+        const fn = (): number => seen.push(n);
+        dc.subscribe(`hiper:transfer:${n}`, fn);
+        return fn;
+      });
+      try {
+        const multi = new Multi();
+        await multi.add({ url: `${base}/size/1` }).done;
+        await assert.rejects(multi.add({ url: 'http://127.0.0.1:1/' }).done);
+        await multi.close();
+      } finally {
+        names.forEach((n, i) => dc.unsubscribe(`hiper:transfer:${n}`, subscribers[i]!));
+      }
+      assert.deepEqual(seen, ['start', 'headers', 'done', 'start', 'error']);
     });
 
     it('close() ends every running transfer with ERR_ABORTED', async () => {
