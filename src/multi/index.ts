@@ -1,6 +1,7 @@
 /** src/multi: many transfers on one thread, over pooled connections, with HTTP/1.1 pipelining. */
 export { Multi } from './multi.js';
 export { TimerHeap, type TimerEntry } from './timers.js';
+export { multiDohTransport } from './doh-transport.js';
 export * from './h1/index.js';
 export type {
   ConnectionChooser, ConnectionView, EgressOptions as TransferEgressOptions, MultiApi, MultiOptions, MultiStats, ResponseHead as TransferResponseHead,

@@ -3,6 +3,7 @@
  * address of every query) and dnsdist (a DoH frontend forwarding to that dnsmasq; LogAction shows the
  * client address of every DoH query). Only documentation addresses; every server is stopped in after().
  */
+import { Multi, multiDohTransport } from '../../src/multi/index.js';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
@@ -227,6 +228,20 @@ describe('resolve in the namespace bed (dnsmasq, dnsdist)', function () {
       const records = await resolve('www.hiper.test', { doh: { url: `https://${BED.p2.v4}/dns-query`, transport }, family: 6, cache: false });
       assert.deepEqual(records.map((r) => r.address), ['2001:db8::10']);
       assert.deepEqual(connections.map((c) => c.localAddress), [BED.h2.v4]);
+    });
+
+    it('over the multi layer (multiDohTransport) pinned to if!h1: pooled, and dnsdist sees 198.51.100.2', async () => {
+      const multi = new Multi();
+      try {
+        const transport = multiDohTransport(multi, { interface: 'if!h1', tls: { ca: cert!.cert } });
+        const name = unique();
+        await assert.rejects(resolve(name, { doh: { url: `https://${BED.p1.v4}/dns-query`, transport }, cache: false }), (e: unknown) => (e as HiperError).code === 'ERR_DNS_NOT_FOUND');
+        assert.deepEqual((await resolve('www.hiper.test', { doh: { url: `https://${BED.p1.v4}/dns-query`, transport, method: 'POST' }, family: 4, cache: false })).map((r) => r.address), ['198.51.100.10']);
+        await dnsdist!.waitFor(seenBy(name, 'AAAA', BED.h1.v4), 'the query in the dnsdist log');
+        assert.ok(multi.stats().connectionsOpened <= 2, `${multi.stats().connectionsOpened} connections for 3 queries`);
+      } finally {
+        await multi.close();
+      }
     });
 
     it('NXDOMAIN, CNAME and no-address answers through DoH', async () => {
