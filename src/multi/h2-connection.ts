@@ -1,0 +1,434 @@
+/**
+ * One HTTP/2 connection of a Multi: node:http2's client session over hiper's own connected TLS socket
+ * (so device binding, the local address and the trace hold for it too), one stream per transfer. The
+ * Multi treats it like an H1Connection: `hasRoom` says whether one more stream may be opened now (the
+ * server's SETTINGS_MAX_CONCURRENT_STREAMS; 100 until its SETTINGS arrive), `onCapacity` tells the owner
+ * when that changes, and `onClosed` hands back the transfers that got no byte of a response, so they
+ * can be tried again on another connection.
+ *
+ * Streams the server never processed (above the last stream id of its GOAWAY, or refused) are listed in
+ * `unprocessed` as well: RFC 9113 §8.7 allows retrying those whatever their method.
+ */
+import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Settings } from 'node:http2';
+import { Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { HiperError, errnoCode } from '../shared/errors.js';
+import type { ConnectTrace } from '../connect/types.js';
+import type { ConnectionOwner } from './h1-connection.js';
+import { H2_CANCEL, H2_NO_ERROR, H2_REFUSED_STREAM, h2Error } from './h2-errors.js';
+import { h2RequestHeaders } from './h2-headers.js';
+import type { TimerEntry } from './timers.js';
+import type { Carrier, TransferImpl } from './transfer.js';
+
+/** Limits and windows of a session; ParserLimits (maxHeadSize, maxHeaders) fit as they are. */
+export interface H2ConnectionOptions {
+  /** Largest response header block, bytes (SETTINGS_MAX_HEADER_LIST_SIZE); default 64 KiB, as the h1 head limit. */
+  maxHeadSize?: number;
+  /** Most header fields in one response head; default 200, as h1. */
+  maxHeaders?: number;
+  /** Receive window of each stream, bytes (SETTINGS_INITIAL_WINDOW_SIZE); default 1 MiB. */
+  streamWindow?: number;
+  /** Receive window of the whole session, bytes; default 16 MiB. */
+  connectionWindow?: number;
+}
+
+/** Until the server's SETTINGS arrive, the concurrency RFC 9113 §6.5.2 suggests as a floor. */
+const ASSUMED_MAX_STREAMS = 100;
+/** SETTINGS_MAX_CONCURRENT_STREAMS when the server gives none: unlimited. */
+const UNLIMITED_STREAMS = 0xffffffff;
+
+/**
+ * What the owner must accept from an H2Connection: ConnectionOwner with `H1Connection | H2Connection`
+ * in place of H1Connection.
+ */
+interface H2Owner {
+  onCapacity(conn: H2Connection): void;
+  onClosed(conn: H2Connection, unanswered: TransferImpl[]): void;
+}
+
+interface StreamRecord {
+  readonly conn: H2Connection;
+  readonly t: TransferImpl;
+  /** Order of sending on this connection: unanswered transfers are handed back oldest first. */
+  readonly seq: number;
+  stream: ClientHttp2Stream;
+  /** A HEADERS frame of the response (1xx or final) arrived. */
+  answered: boolean;
+  /** The final head was given to the transfer. */
+  headed: boolean;
+  /** The peer's END_STREAM arrived (not an end node:http2 makes up when the stream is reset). */
+  endStream: boolean;
+  /** The transfer completed. */
+  ended: boolean;
+  /** Closed and accounted for. */
+  settled: boolean;
+  /** Removed or timed out: its stream was cancelled, nothing more goes to the transfer. */
+  abandoned: boolean;
+  /** Sent again once already after REFUSED_STREAM. */
+  refused: boolean;
+}
+
+const RECORD = Symbol('hiper.h2.record');
+type TaggedStream = ClientHttp2Stream & { [RECORD]: StreamRecord };
+
+export class H2Connection implements Carrier {
+  /** The server's SETTINGS arrived: streams beyond the first may be opened while `hasRoom`. */
+  pipelinable = false;
+  /** Takes no more streams (GOAWAY seen, an error, or closing). */
+  closing = false;
+  closed = false;
+  /** Kept for the chooser's view; HTTP/2 streams do not block one another. */
+  readonly bytesOutstanding = 0;
+  /** The Multi's bookkeeping: idle since (-1 when busy) and its idle timer. */
+  idleSince = -1;
+  idleTimer: TimerEntry | undefined;
+  /** Streams opened on it so far. */
+  requests = 0;
+  /** Streams refused by the server (REFUSED_STREAM) and sent again on this session. */
+  refusedRetries = 0;
+  /** Of the transfers handed back by onClosed, those the server certainly did not process. */
+  readonly unprocessed = new Set<TransferImpl>();
+  readonly session: ClientHttp2Session;
+
+  private readonly owner: H2Owner;
+  private readonly streams = new Map<TransferImpl, StreamRecord>();
+  private readonly unanswered: Array<{ seq: number; t: TransferImpl }> = [];
+  private maxStreams = ASSUMED_MAX_STREAMS;
+  private goaway: { code: number; lastStreamId: number } | undefined;
+  private cause: Error | undefined;
+  private seq = 0;
+  private finishPending = false;
+
+  constructor(
+    readonly id: number,
+    readonly socket: TLSSocket,
+    readonly trace: ConnectTrace,
+    readonly createdAt: number,
+    /** The pool key: scheme, remote address, port, egress. */
+    readonly key: string,
+    owner: ConnectionOwner,
+    options: H2ConnectionOptions = {},
+  ) {
+    if (socket.alpnProtocol !== 'h2') {
+      throw new HiperError('ERR_INVALID_ARGUMENT', `connection ${id}: its TLS socket negotiated ${JSON.stringify(socket.alpnProtocol)}, not "h2"`, { input: socket.alpnProtocol });
+    }
+    this.owner = owner as unknown as H2Owner;
+    socket.setNoDelay(true);
+    const r = trace.remote;
+    const address = r.address.replace(/%.*$/, '');
+    // The authority only names the session; each stream carries its transfer's own :authority.
+    this.session = http2.connect(`https://${r.family === 6 ? `[${address}]` : address}:${r.port}`, {
+      createConnection: () => socket,
+      peerMaxConcurrentStreams: ASSUMED_MAX_STREAMS,
+      maxHeaderListPairs: (options.maxHeaders ?? 200) + 4,
+      settings: {
+        enablePush: false,
+        initialWindowSize: options.streamWindow ?? 1024 * 1024,
+        maxHeaderListSize: options.maxHeadSize ?? 64 * 1024,
+      },
+    });
+    this.session.on('remoteSettings', (settings: Settings) => this.onRemoteSettings(settings));
+    this.session.on('goaway', (code: number, lastStreamId: number) => this.onGoaway(code, lastStreamId));
+    this.session.on('error', (err: Error) => {
+      this.cause ??= err;
+    });
+    this.session.on('close', () => this.finish());
+    try {
+      this.session.setLocalWindowSize(options.connectionWindow ?? 16 * 1024 * 1024);
+    } catch (err) {
+      // Only a session already destroyed refuses; its 'close' reports it.
+      this.cause ??= err as Error;
+    }
+  }
+
+  /** Streams open (sent and not yet closed). */
+  get depth(): number {
+    return this.streams.size;
+  }
+
+  /** One more stream may be opened now. */
+  get hasRoom(): boolean {
+    return !this.closing && this.streams.size < this.maxStreams;
+  }
+
+  /** The server's SETTINGS_MAX_CONCURRENT_STREAMS (100 until its SETTINGS arrive). */
+  get maxConcurrentStreams(): number {
+    return this.maxStreams;
+  }
+
+  /** Opens a stream for a transfer's request. */
+  send(t: TransferImpl): void {
+    if (this.closed) {
+      t.fail(new HiperError('ERR_CONNECTION_CLOSED', `connection ${this.id} to ${this.remote()} is closed; ${t.info.url} was not sent`, { input: t.info.url }));
+      return;
+    }
+    let headers: OutgoingHttpHeaders;
+    try {
+      headers = h2RequestHeaders(t);
+    } catch (err) {
+      t.fail(err as HiperError);
+      return;
+    }
+    const seq = ++this.seq;
+    if (this.closing) {
+      // GOAWAY seen (or closing): the request never leaves; the owner gets it back with the others.
+      this.unanswered.push({ seq, t });
+      this.unprocessed.add(t);
+      return;
+    }
+    const position = this.streams.size;
+    const reused = this.requests > 0;
+    this.requests++;
+    const rec: StreamRecord = {
+      conn: this, t, seq, stream: undefined as unknown as ClientHttp2Stream,
+      answered: false, headed: false, endStream: false, ended: false, settled: false, abandoned: false, refused: false,
+    };
+    this.streams.set(t, rec);
+    t.sent(this, position, reused);
+    this.openStream(rec, headers);
+  }
+
+  /** Cancels the transfer's stream (RST_STREAM CANCEL); its slot frees when the stream closes. */
+  abandon(t: TransferImpl): void {
+    const rec = this.streams.get(t);
+    if (rec === undefined || rec.abandoned) return;
+    rec.abandoned = true;
+    if (!rec.stream.closed) rec.stream.close(H2_CANCEL);
+  }
+
+  /** Closes the session (GOAWAY); open streams are cut and the unanswered reported to the owner. */
+  close(): void {
+    this.closing = true;
+    if (this.closed) return;
+    if (!this.session.destroyed) {
+      if (this.streams.size === 0) this.session.close();
+      else this.session.destroy();
+    }
+    this.finishSoon();
+  }
+
+  remote(): string {
+    const r = this.trace.remote;
+    return r.family === 6 ? `[${r.address}]:${r.port}` : `${r.address}:${r.port}`;
+  }
+
+  // --- streams
+
+  private openStream(rec: StreamRecord, headers: OutgoingHttpHeaders): void {
+    const body = rec.t.request.body;
+    let stream: ClientHttp2Stream;
+    try {
+      stream = this.session.request(headers, { endStream: body.length === 0 });
+    } catch (err) {
+      this.streams.delete(rec.t);
+      const code = errnoCode(err) ?? '';
+      if (/HEADER|TOKEN|CHAR|PSEUDO/.test(code)) {
+        rec.t.fail(new HiperError('ERR_INVALID_HEADER', `the request headers of ${rec.t.info.url} are not valid in HTTP/2: ${(err as Error).message}`, { input: rec.t.info.url, cause: err }));
+        if (!this.closing) this.owner.onCapacity(this);
+        return;
+      }
+      // The session takes no more streams (stream ids used up, or it is going): hand the transfer back.
+      this.cause ??= err as Error;
+      this.unanswered.push({ seq: rec.seq, t: rec.t });
+      this.unprocessed.add(rec.t);
+      this.close();
+      return;
+    }
+    rec.stream = stream;
+    (stream as TaggedStream)[RECORD] = rec;
+    stream.push = pushNoting;
+    stream.on('headers', onInformational);
+    stream.on('response', onResponse);
+    stream.on('data', onData);
+    stream.on('trailers', onTrailers);
+    stream.on('end', onEnd);
+    stream.on('error', onStreamError);
+    stream.on('close', onClose);
+    if (body.length > 0) {
+      stream.cork();
+      for (const b of body) stream.write(b);
+      stream.uncork();
+      stream.end();
+    }
+  }
+
+  /** A stream closed: the transfer is complete, fails, goes back to the owner, or is sent again. */
+  onStreamClosed(rec: StreamRecord, stream: ClientHttp2Stream): void {
+    if (rec.settled || rec.stream !== stream) return;
+    const code = stream.rstCode ?? H2_NO_ERROR;
+    const destroyed = this.closed || this.session.destroyed;
+    if (!rec.answered && !rec.abandoned && !rec.t.ended && !destroyed && this.goaway === undefined && code === H2_REFUSED_STREAM && !rec.refused) {
+      // Not processed (RFC 9113 §8.7): once more on this session, which now knows the server's limit.
+      rec.refused = true;
+      this.refusedRetries++;
+      this.openStream(rec, h2RequestHeaders(rec.t));
+      return;
+    }
+    this.settle(rec, code, destroyed);
+    if (this.closing) this.finishSoon();
+    else this.owner.onCapacity(this);
+  }
+
+  /**
+   * Accounts for a closed stream. `destroyed`: the session was gone when it closed, so its code is the
+   * session's, not one the peer gave this stream.
+   */
+  private settle(rec: StreamRecord, code: number, destroyed: boolean): void {
+    rec.settled = true;
+    this.streams.delete(rec.t);
+    const t = rec.t;
+    if (rec.abandoned || rec.ended || t.ended) return;
+    const streamId = rec.stream.id;
+    const url = t.info.url;
+    const going = destroyed || this.goaway !== undefined;
+    if (!rec.answered && (going || code === H2_REFUSED_STREAM)) {
+      if (going) {
+        this.unanswered.push({ seq: rec.seq, t });
+        const above = this.goaway !== undefined && (streamId === undefined || streamId > this.goaway.lastStreamId);
+        if (above || code === H2_REFUSED_STREAM) this.unprocessed.add(t);
+      } else {
+        t.fail(h2Error(`stream ${streamId} of connection ${this.id} to ${this.remote()} was refused twice for ${url}`, { code, frame: 'stream', input: url, ...(streamId !== undefined ? { streamId } : {}) }));
+      }
+      return;
+    }
+    const when = rec.answered ? 'in the middle of the response to' : 'before answering';
+    const id = streamId !== undefined ? { streamId } : {};
+    const cause = this.cause ? { cause: this.cause } : {};
+    if (!destroyed) {
+      // Its own RST_STREAM (from the peer, or ours on a malformed response), even after a GOAWAY.
+      t.fail(h2Error(`stream ${streamId} of connection ${this.id} to ${this.remote()} was reset ${when} ${url}`, { code, frame: 'stream', input: url, ...id }));
+    } else if (this.goaway !== undefined) {
+      t.fail(h2Error(`connection ${this.id} to ${this.remote()}: the server ended the session (GOAWAY, last stream ${this.goaway.lastStreamId}) ${when} ${url}`, {
+        code: this.goaway.code, frame: 'goaway', input: url, ...id, ...cause,
+      }));
+    } else {
+      t.fail(new HiperError('ERR_CONNECTION_CLOSED', `connection ${this.id} to ${this.remote()} closed ${when} ${url}`, { input: url, ...cause }));
+    }
+  }
+
+  // --- session events
+
+  private onRemoteSettings(settings: Settings): void {
+    const before = this.maxStreams;
+    this.maxStreams = settings.maxConcurrentStreams ?? UNLIMITED_STREAMS;
+    const first = !this.pipelinable;
+    this.pipelinable = true;
+    if ((first || this.maxStreams > before) && !this.closing) this.owner.onCapacity(this);
+  }
+
+  private onGoaway(code: number, lastStreamId: number): void {
+    this.goaway = { code, lastStreamId };
+    const wasClosing = this.closing;
+    this.closing = true;
+    // The owner stops choosing it, and moves its waiting transfers elsewhere.
+    if (!wasClosing) this.owner.onCapacity(this);
+    this.finishSoon();
+  }
+
+  /**
+   * Once it takes no more streams and none is open, the connection is done, whether or not the peer
+   * closes its end (node:http2 emits 'close' only when the socket closes, and a server may keep it
+   * open after its GOAWAY). Checked on the next turn, after node:http2 has sent its own GOAWAY.
+   */
+  private finishSoon(): void {
+    if (this.finishPending || this.closed) return;
+    this.finishPending = true;
+    setImmediate(() => {
+      this.finishPending = false;
+      if (this.closed || !this.closing || this.streams.size > 0) return;
+      if (!this.session.destroyed) this.session.destroy();
+      this.finish();
+      setImmediate(() => this.socket.destroy());
+    });
+  }
+
+  /** The session is gone: streams still open are cut, the unanswered go back to the owner (once). */
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing = true;
+    this.pipelinable = false;
+    // Streams whose own 'close' has not come yet are cut by the session's end.
+    for (const rec of [...this.streams.values()]) this.settle(rec, rec.stream.rstCode ?? H2_NO_ERROR, true);
+    const unanswered = this.unanswered.filter((u) => !u.t.ended).sort((a, b) => a.seq - b.seq).map((u) => u.t);
+    this.unanswered.length = 0;
+    for (const t of this.unprocessed) if (t.ended) this.unprocessed.delete(t);
+    this.owner.onClosed(this, unanswered);
+  }
+}
+
+// --- stream listeners, shared by every stream (`this` is the stream; its record is tagged on it)
+
+function onInformational(this: TaggedStream): void {
+  const rec = this[RECORD];
+  if (rec.stream !== this || rec.answered) return;
+  rec.answered = true;
+  if (!rec.abandoned) rec.t.onResponseStart();
+}
+
+function onResponse(this: TaggedStream, headers: IncomingHttpHeaders, _flags: number, raw?: string[]): void {
+  const rec = this[RECORD];
+  if (rec.stream !== this) return;
+  if (!rec.answered) {
+    rec.answered = true;
+    if (!rec.abandoned) rec.t.onResponseStart();
+  }
+  rec.headed = true;
+  if (rec.abandoned) return;
+  rec.t.onHead(Number(headers[':status']), '', '2', headerPairs(headers, raw));
+}
+
+function onData(this: TaggedStream, chunk: Buffer): void {
+  const rec = this[RECORD];
+  if (rec.stream === this && !rec.abandoned) rec.t.onBody(chunk);
+}
+
+function onTrailers(this: TaggedStream, headers: IncomingHttpHeaders, _flags: number, raw?: string[]): void {
+  const rec = this[RECORD];
+  if (rec.stream === this && !rec.abandoned) rec.t.onTrailers(headerPairs(headers, raw));
+}
+
+/**
+ * node:http2 ends a stream's readable side both for the peer's END_STREAM and when the stream is
+ * closed otherwise (RST_STREAM, even with NO_ERROR in the middle of a body; the socket closing). Only
+ * the first is a complete response: it is the end pushed while the stream is not yet closed.
+ */
+function pushNoting(this: TaggedStream, chunk: unknown, encoding?: BufferEncoding): boolean {
+  if (chunk === null && !this.closed && !this.destroyed) this[RECORD].endStream = true;
+  return Readable.prototype.push.call(this, chunk, encoding);
+}
+
+function onEnd(this: TaggedStream): void {
+  const rec = this[RECORD];
+  // An end that is not the peer's END_STREAM settles at 'close', as a failure.
+  if (rec.stream !== this || !rec.headed || rec.settled || !rec.endStream) return;
+  rec.ended = true;
+  if (!rec.abandoned) rec.t.complete();
+}
+
+/** The reason is read from rstCode when the stream closes; the listener keeps the error from being thrown. */
+function onStreamError(this: TaggedStream): void {}
+
+function onClose(this: TaggedStream): void {
+  const rec = this[RECORD];
+  rec.conn.onStreamClosed(rec, this);
+}
+
+/** Header pairs in arrival order, pseudo-headers left out. */
+function headerPairs(headers: IncomingHttpHeaders, raw: string[] | undefined): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  if (Array.isArray(raw)) {
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (name.charCodeAt(0) !== 0x3a) pairs.push([name, raw[i + 1]!]);
+    }
+    return pairs;
+  }
+  for (const name of Object.keys(headers)) {
+    if (name.charCodeAt(0) === 0x3a) continue;
+    const value = headers[name];
+    if (Array.isArray(value)) for (const v of value) pairs.push([name, v]);
+    else if (value !== undefined) pairs.push([name, String(value)]);
+  }
+  return pairs;
+}

@@ -1,0 +1,79 @@
+/**
+ * Test helpers for H2Connection: transfers made as the Multi makes them, an owner that records the
+ * connection's calls and feeds it from a queue while it has room (the Multi's job, reduced to a loop),
+ * and connecting to an h2 server with hiper's connect().
+ */
+import { EventEmitter, once } from 'node:events';
+import type { TLSSocket } from 'node:tls';
+import { connect } from '../../../src/connect/index.js';
+import { systemClock } from '../../../src/shared/clock.js';
+import { parseTargetUrl } from '../../../src/shared/url.js';
+import { encodeRequest } from '../../../src/multi/h1/writer.js';
+import { TransferImpl } from '../../../src/multi/transfer.js';
+import { H2Connection } from '../../../src/multi/h2-connection.js';
+import type { ConnectionOwner } from '../../../src/multi/h1-connection.js';
+import type { TransferOptions } from '../../../src/multi/types.js';
+
+let transferSeq = 0;
+
+/** A transfer as Multi.add() makes it (checked and encoded once). */
+export function makeTransfer(options: TransferOptions): TransferImpl {
+  const target = parseTargetUrl(options.url);
+  const method = options.method ?? 'GET';
+  const request = encodeRequest({ method, path: target.path, host: target.authority, ...(options.headers ? { headers: options.headers } : {}), ...(options.body !== undefined ? { body: options.body } : {}) });
+  const idempotent = (method === 'GET' || method === 'HEAD') && options.body === undefined;
+  const t = new TransferImpl(++transferSeq, options, target, method, request, idempotent, 'test', '', systemClock);
+  // Tests look at each outcome themselves; a rejection is never left unhandled.
+  t.done.catch(() => {});
+  return t;
+}
+
+/** Records the connection's calls; sends queued transfers whenever the connection can take them. */
+export class FakeOwner extends EventEmitter {
+  capacityCalls = 0;
+  readonly closedCalls: TransferImpl[][] = [];
+  readonly queue: TransferImpl[] = [];
+  /** Most streams open at once, and whether the queue ever found the connection full. */
+  peakDepth = 0;
+  sawFull = false;
+
+  onCapacity(conn: H2Connection): void {
+    this.capacityCalls++;
+    this.pump(conn);
+    this.emit('event');
+  }
+
+  onClosed(_conn: H2Connection, unanswered: TransferImpl[]): void {
+    this.closedCalls.push(unanswered);
+    this.emit('event');
+  }
+
+  pump(conn: H2Connection): void {
+    while (this.queue.length > 0 && conn.pipelinable && conn.hasRoom) {
+      conn.send(this.queue.shift()!);
+      this.peakDepth = Math.max(this.peakDepth, conn.depth);
+    }
+    if (this.queue.length > 0 && !conn.hasRoom) this.sawFull = true;
+  }
+
+  /** Resolves once `predicate` holds, checked after each call of the connection. */
+  async until(predicate: () => boolean): Promise<void> {
+    while (!predicate()) await once(this, 'event');
+  }
+
+  asOwner(): ConnectionOwner {
+    return this as unknown as ConnectionOwner;
+  }
+}
+
+export async function connectH2(port: number, ca: string, owner: FakeOwner, id = 1, alpn = ['h2']): Promise<H2Connection> {
+  const { socket, trace } = await connect({ host: '127.0.0.1', port, tls: { ca, ALPNProtocols: alpn } });
+  return new H2Connection(id, socket as TLSSocket, trace, Date.now(), `https|127.0.0.1|${port}|`, owner.asOwner());
+}
+
+/** A deterministic body of n bytes for a path's seed. */
+export function patternBody(seed: number, n: number): Buffer {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 7 + (i >>> 8)) & 0xff;
+  return b;
+}
