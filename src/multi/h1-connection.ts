@@ -25,6 +25,8 @@ export interface ConnectionOwner {
 export class H1Connection implements Carrier, ResponseHandler {
   /** Requests written and not yet answered, oldest first. */
   readonly pipeline: TransferImpl[] = [];
+  /** HTTP/1.1: one response at a time, in order. */
+  readonly multiplexed = false;
   /** Answered at least once with HTTP/1.1 keep-alive: more requests may be pipelined onto it. */
   pipelinable = false;
   /** Takes no more requests (Connection: close seen, an error, or closing). */

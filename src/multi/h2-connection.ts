@@ -14,7 +14,6 @@ import { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { HiperError, errnoCode } from '../shared/errors.js';
 import type { ConnectTrace } from '../connect/types.js';
-import type { ConnectionOwner } from './h1-connection.js';
 import { H2_CANCEL, H2_NO_ERROR, H2_REFUSED_STREAM, h2Error } from './h2-errors.js';
 import { h2RequestHeaders } from './h2-headers.js';
 import type { TimerEntry } from './timers.js';
@@ -37,11 +36,8 @@ const ASSUMED_MAX_STREAMS = 100;
 /** SETTINGS_MAX_CONCURRENT_STREAMS when the server gives none: unlimited. */
 const UNLIMITED_STREAMS = 0xffffffff;
 
-/**
- * What the owner must accept from an H2Connection: ConnectionOwner with `H1Connection | H2Connection`
- * in place of H1Connection.
- */
-interface H2Owner {
+/** What the owner hears from an H2Connection (ConnectionOwner's counterpart). */
+export interface H2Owner {
   onCapacity(conn: H2Connection): void;
   onClosed(conn: H2Connection, unanswered: TransferImpl[]): void;
 }
@@ -72,7 +68,9 @@ const RECORD = Symbol('hiper.h2.record');
 type TaggedStream = ClientHttp2Stream & { [RECORD]: StreamRecord };
 
 export class H2Connection implements Carrier {
-  /** The server's SETTINGS arrived: streams beyond the first may be opened while `hasRoom`. */
+  /** HTTP/2: streams side by side. */
+  readonly multiplexed = true;
+  /** The server's SETTINGS arrived (the stream limit is known). */
   pipelinable = false;
   /** Takes no more streams (GOAWAY seen, an error, or closing). */
   closing = false;
@@ -84,13 +82,14 @@ export class H2Connection implements Carrier {
   idleTimer: TimerEntry | undefined;
   /** Streams opened on it so far. */
   requests = 0;
+  /** Streams that got a final response head. */
+  responses = 0;
   /** Streams refused by the server (REFUSED_STREAM) and sent again on this session. */
   refusedRetries = 0;
   /** Of the transfers handed back by onClosed, those the server certainly did not process. */
   readonly unprocessed = new Set<TransferImpl>();
   readonly session: ClientHttp2Session;
 
-  private readonly owner: H2Owner;
   private readonly streams = new Map<TransferImpl, StreamRecord>();
   private readonly unanswered: Array<{ seq: number; t: TransferImpl }> = [];
   private maxStreams = ASSUMED_MAX_STREAMS;
@@ -106,13 +105,12 @@ export class H2Connection implements Carrier {
     readonly createdAt: number,
     /** The pool key: scheme, remote address, port, egress. */
     readonly key: string,
-    owner: ConnectionOwner,
+    private readonly owner: H2Owner,
     options: H2ConnectionOptions = {},
   ) {
     if (socket.alpnProtocol !== 'h2') {
       throw new HiperError('ERR_INVALID_ARGUMENT', `connection ${id}: its TLS socket negotiated ${JSON.stringify(socket.alpnProtocol)}, not "h2"`, { input: socket.alpnProtocol });
     }
-    this.owner = owner as unknown as H2Owner;
     socket.setNoDelay(true);
     const r = trace.remote;
     const address = r.address.replace(/%.*$/, '');
@@ -374,6 +372,7 @@ function onResponse(this: TaggedStream, headers: IncomingHttpHeaders, _flags: nu
     if (!rec.abandoned) rec.t.onResponseStart();
   }
   rec.headed = true;
+  rec.conn.responses++;
   if (rec.abandoned) return;
   rec.t.onHead(Number(headers[':status']), '', '2', headerPairs(headers, raw));
 }

@@ -5,7 +5,11 @@
  */
 import type { AddressRecord } from '../shared/types.js';
 import type { H1Connection } from './h1-connection.js';
+import type { H2Connection } from './h2-connection.js';
 import type { TransferImpl } from './transfer.js';
+
+/** A connection of the pool: HTTP/1.1 (pipeline) or HTTP/2 (streams); the Multi treats both alike. */
+export type PoolConnection = H1Connection | H2Connection;
 
 /** A FIFO of transfers; removed ones are skipped lazily, so removal is O(1). */
 export class WaitingLine {
@@ -59,14 +63,17 @@ export class WaitingLine {
  * libcurl's content-length penalty: a connection receiving a body known to be larger than `penalty`
  * bytes takes no more pipelined requests (they would wait behind it). Unknown lengths are not penalised.
  */
-export function penalised(c: H1Connection, penalty: number): boolean {
+export function penalised(c: PoolConnection, penalty: number): boolean {
   return c.bytesOutstanding !== Infinity && c.bytesOutstanding > penalty;
 }
+
+/** Ends the egress part of an https host's key when its transfers offer only http/1.1 in ALPN. */
+export const ONLY_HTTP11 = '|http/1.1';
 
 export class Host {
   readonly waiting = new WaitingLine();
   /** Connected connections serving this host. */
-  readonly connections = new Set<H1Connection>();
+  readonly connections = new Set<PoolConnection>();
   /** Connects in progress. */
   connecting = 0;
   /**
@@ -74,14 +81,22 @@ export class Host {
    * pipelinable transfers wait for it instead of each opening a connection.
    */
   readonly leaders = new Set<number>();
-  /** Pipelinable connections with requests in flight and room for more. */
-  readonly withRoom = new Set<H1Connection>();
+  /** Connections that take another request now: h1 pipelines with requests in flight and room, h2 sessions below their stream limit. */
+  readonly withRoom = new Set<PoolConnection>();
+  /**
+   * What ALPN chose on the host's latest https connection ('h2' or 'http/1.1'); undefined until one is
+   * made. While it is unknown and a handshake is in progress, https transfers wait for it (they would
+   * all join one h2 session).
+   */
+  protocol: string | undefined;
   /** Idle connections, most recently used last; entries are checked when taken (lazy removal). */
-  private readonly idle: Array<{ conn: H1Connection; since: number }> = [];
+  private readonly idle: Array<{ conn: PoolConnection; since: number }> = [];
   /** Addresses the host name resolved to, when resolved by the Multi (to find shared connections). */
   addresses: AddressRecord[] | undefined;
   /** A lookup for the addresses is in progress: transfers wait for it. */
   resolving = false;
+  /** https offering h2 in ALPN: its connections may turn out to be h2 sessions. */
+  readonly offersH2: boolean;
 
   constructor(
     readonly key: string,
@@ -89,7 +104,9 @@ export class Host {
     readonly scheme: string,
     readonly port: number,
     readonly egress: string,
-  ) {}
+  ) {
+    this.offersH2 = scheme === 'https' && !egress.endsWith(ONLY_HTTP11);
+  }
 
   /** The key of connections to `address` made for this host (shared by host names on one address). */
   remoteKey(address: string): string {
@@ -100,12 +117,12 @@ export class Host {
     return this.connections.size + this.connecting;
   }
 
-  pushIdle(conn: H1Connection): void {
+  pushIdle(conn: PoolConnection): void {
     this.idle.push({ conn, since: conn.idleSince });
   }
 
   /** The most recently idle connection no older than `minId`. */
-  takeIdle(minId: number): H1Connection | undefined {
+  takeIdle(minId: number): PoolConnection | undefined {
     for (let i = this.idle.length - 1; i >= 0; i--) {
       const { conn, since } = this.idle[i]!;
       if (conn.idleSince !== since || conn.closing) {
@@ -125,13 +142,19 @@ export class Host {
   }
 
   /** The pipelinable leader-free candidate with the shortest pipeline, not penalised. */
-  shortestWithRoom(minId: number, penalty: number): H1Connection | undefined {
-    let best: H1Connection | undefined;
+  shortestWithRoom(minId: number, penalty: number): PoolConnection | undefined {
+    let best: PoolConnection | undefined;
     for (const c of this.withRoom) {
       if (c.id < minId || penalised(c, penalty)) continue;
       if (best === undefined || c.depth < best.depth) best = c;
     }
     return best;
+  }
+
+  /** An h2 session that still takes streams (perhaps not at this moment): transfers queue for it. */
+  hasLiveSession(minId: number): boolean {
+    for (const c of this.connections) if (c.multiplexed && !c.closing && c.id >= minId) return true;
+    return false;
   }
 
   hasLeader(minId: number): boolean {

@@ -4,6 +4,6 @@ export { TimerHeap, type TimerEntry } from './timers.js';
 export { multiDohTransport } from './doh-transport.js';
 export * from './h1/index.js';
 export type {
-  ConnectionChooser, ConnectionView, EgressOptions as TransferEgressOptions, MultiApi, MultiOptions, MultiStats, ResponseHead as TransferResponseHead,
+  ConnectionChooser, ConnectionView, HttpVersionChoice, EgressOptions as TransferEgressOptions, MultiApi, MultiOptions, MultiStats, ResponseHead as TransferResponseHead,
   Transfer, TransferInfo, TransferOptions, TransferResult,
 } from './types.js';

@@ -11,6 +11,9 @@
  *      the chooser decides among the pipelinable connections with room (default: the shortest, else
  *      a new connection within the limits, else wait);
  *   3. otherwise a new connection within the limits, else wait.
+ * For https the first handshake decides more: while it is in progress and the protocol is not yet
+ * known, the host's transfers wait for it ("broadside"); if it picks h2, every transfer, whatever its
+ * method, joins that session while it has streams free, and queues for it when it has none.
  */
 import { checkServerIdentity, type TLSSocket } from 'node:tls';
 import { HiperError } from '../shared/errors.js';
@@ -21,7 +24,8 @@ import { resolve as defaultResolver } from '../resolve/index.js';
 import { connect as defaultConnector, type ConnectOptions, type Connection, type Connector } from '../connect/index.js';
 import { encodeRequest } from './h1/writer.js';
 import { H1Connection, type ConnectionOwner } from './h1-connection.js';
-import { Host, penalised } from './host.js';
+import { H2Connection, type H2Owner } from './h2-connection.js';
+import { Host, ONLY_HTTP11, penalised, type PoolConnection } from './host.js';
 import { TimerHeap } from './timers.js';
 import { TransferImpl } from './transfer.js';
 import { checkMultiOptions, checkTransferOptions, egressKey } from './options.js';
@@ -38,18 +42,18 @@ const DEFAULTS = {
 const NEW = 'new';
 const WAIT = 'wait';
 
-export class Multi implements MultiApi, ConnectionOwner {
+export class Multi implements MultiApi, ConnectionOwner, H2Owner {
   private readonly clock: Clock;
   private readonly timers: TimerHeap;
   private readonly connector: Connector;
   private readonly o: Required<Pick<MultiOptions, keyof typeof DEFAULTS>> & MultiOptions;
   private readonly hosts = new Map<string, Host>();
   /** Connections by what they really are (scheme, remote address, port, egress), for sharing across host names. */
-  private readonly byRemote = new Map<string, Set<H1Connection>>();
+  private readonly byRemote = new Map<string, Set<PoolConnection>>();
   /** Which hosts each connection serves (usually one). */
-  private readonly servedBy = new Map<H1Connection, Set<Host>>();
+  private readonly servedBy = new Map<PoolConnection, Set<Host>>();
   /** Idle connections in all, oldest first: the first to go when the total limit is reached. */
-  private readonly idleAll = new Set<H1Connection>();
+  private readonly idleAll = new Set<PoolConnection>();
   /** Hosts waiting for the total connection limit to allow a new connection. */
   private readonly starved = new Set<Host>();
   private readonly live = new Set<TransferImpl>();
@@ -75,7 +79,10 @@ export class Multi implements MultiApi, ConnectionOwner {
     const method = options.method ?? 'GET';
     const request = encodeRequest({ method, path: target.path, host: target.authority, ...(options.headers ? { headers: options.headers } : {}), ...(options.body !== undefined ? { body: options.body } : {}) });
     const idempotent = (method === 'GET' || method === 'HEAD') && options.body === undefined;
-    const egress = egressKey(options, target.scheme === 'https' ? options.tls ?? this.o.tls : undefined);
+    const https = target.scheme === 'https';
+    // Connections offered only http/1.1 are a pool of their own.
+    const only11 = https && (options.httpVersion ?? this.o.httpVersion) === '1.1';
+    const egress = egressKey(options, https ? options.tls ?? this.o.tls : undefined) + (only11 ? ONLY_HTTP11 : '');
     const key = `${target.scheme}|${connectHost(target)}|${target.port}|${egress}`;
     const t = new TransferImpl(++this.transferSeq, options, target, method, request, idempotent, key, egress, this.clock);
     t.onEnd = this.onTransferEnd;
@@ -134,7 +141,7 @@ export class Multi implements MultiApi, ConnectionOwner {
 
   // --- ConnectionOwner
 
-  onCapacity(conn: H1Connection): void {
+  onCapacity(conn: PoolConnection): void {
     const hosts = this.servedBy.get(conn);
     if (hosts === undefined) return;
     for (const h of hosts) {
@@ -145,12 +152,17 @@ export class Multi implements MultiApi, ConnectionOwner {
     for (const h of hosts) this.dispatch(h);
   }
 
-  onClosed(conn: H1Connection, unanswered: TransferImpl[]): void {
+  onClosed(conn: PoolConnection, unanswered: TransferImpl[]): void {
     const hosts = this.release(conn);
     const retry: TransferImpl[] = [];
     for (const t of unanswered) {
       if (t.ended) continue;
-      if (t.idempotent && t.info.tries < 2) {
+      // RFC 9113 §8.7: a stream the server did not process (above its GOAWAY's last stream, or refused)
+      // may be sent again whatever its method. While sessions keep answering some streams before going
+      // away (a server's keepalive_requests), that is progress, and does not use up the one retry.
+      const unprocessed = conn.multiplexed && conn.unprocessed.has(t);
+      const progressed = unprocessed && conn.responses > 0;
+      if ((t.idempotent || unprocessed) && (t.info.tries < 2 || progressed)) {
         // RFC 9112 §9.3.2: an idempotent request that got no answer may be sent again, on a new connection.
         t.state = 'queued';
         t.carrier = undefined;
@@ -190,9 +202,16 @@ export class Multi implements MultiApi, ConnectionOwner {
     if (host.empty) this.hosts.delete(host.key);
   }
 
-  private pick(host: Host, t: TransferImpl): H1Connection | typeof NEW | typeof WAIT {
-    const idle = host.takeIdle(t.minConnectionId);
+  private pick(host: Host, t: TransferImpl): PoolConnection | typeof NEW | typeof WAIT {
+    const minId = t.minConnectionId;
+    const idle = host.takeIdle(minId);
     if (idle !== undefined) return idle;
+    if (host.protocol === 'h2' || (host.protocol === undefined && host.offersH2)) {
+      const session = host.shortestWithRoom(minId, Infinity);
+      if (session !== undefined) return session;
+      // Queue for the session (or the handshake that may bring one) rather than open another.
+      if (host.hasLiveSession(minId) || host.hasLeader(minId)) return WAIT;
+    }
     const canOpen = this.canOpen(host);
     if (this.o.pipelining && t.idempotent) {
       const custom = this.o.chooseConnection;
@@ -210,7 +229,7 @@ export class Multi implements MultiApi, ConnectionOwner {
     return WAIT;
   }
 
-  private askChooser(chooser: ConnectionChooser, host: Host, t: TransferImpl, canOpen: boolean): H1Connection | typeof WAIT | undefined {
+  private askChooser(chooser: ConnectionChooser, host: Host, t: TransferImpl, canOpen: boolean): PoolConnection | typeof WAIT | undefined {
     const now = this.clock.now();
     const candidates = [...host.withRoom].filter((c) => c.id >= t.minConnectionId && !penalised(c, this.o.pipelinePenaltySize));
     if (candidates.length === 0 && host.hasLeader(t.minConnectionId)) return WAIT;
@@ -235,7 +254,7 @@ export class Multi implements MultiApi, ConnectionOwner {
     return this.total < this.o.maxConnections;
   }
 
-  private send(conn: H1Connection, t: TransferImpl, host: Host): void {
+  private send(conn: PoolConnection, t: TransferImpl, host: Host): void {
     if (conn.idleSince >= 0) {
       conn.idleSince = -1;
       this.timers.cancel(conn.idleTimer);
@@ -252,19 +271,21 @@ export class Multi implements MultiApi, ConnectionOwner {
     this.updateRoom(conn, host);
   }
 
-  private updateRoom(conn: H1Connection, host: Host): void {
-    if (conn.pipelinable && !conn.closing && conn.depth > 0 && conn.depth < this.o.maxPipelineLength) host.withRoom.add(conn);
+  private updateRoom(conn: PoolConnection, host: Host): void {
+    // An h2 session takes one stream before the server's SETTINGS tell its limit, then up to the limit.
+    const room = conn.multiplexed ? conn.hasRoom && (conn.pipelinable || conn.depth === 0) : conn.pipelinable && !conn.closing && conn.depth > 0 && conn.depth < this.o.maxPipelineLength;
+    if (room) host.withRoom.add(conn);
     else host.withRoom.delete(conn);
   }
 
-  private becomeIdle(conn: H1Connection, hosts: Set<Host>): void {
+  private becomeIdle(conn: PoolConnection, hosts: Set<Host>): void {
     conn.idleSince = this.clock.now();
     this.idleAll.add(conn);
     for (const h of hosts) h.pushIdle(conn);
     conn.idleTimer = this.timers.add(this.o.maxIdleTime, () => this.closeIdle(conn, true));
   }
 
-  private closeIdle(conn: H1Connection, expired: boolean): void {
+  private closeIdle(conn: PoolConnection, expired: boolean): void {
     if (expired) this.counters.connectionsClosedIdle++;
     this.release(conn);
     conn.close();
@@ -316,7 +337,7 @@ export class Multi implements MultiApi, ConnectionOwner {
     } else if (this.o.resolver !== undefined) {
       c.resolver = this.o.resolver;
     }
-    if (target.scheme === 'https') c.tls = { ...(o.tls ?? this.o.tls), ALPNProtocols: ['http/1.1'] };
+    if (target.scheme === 'https') c.tls = { ...(o.tls ?? this.o.tls), ALPNProtocols: host.offersH2 ? ['h2', 'http/1.1'] : ['http/1.1'] };
     return c;
   }
 
@@ -325,7 +346,11 @@ export class Multi implements MultiApi, ConnectionOwner {
       socket.destroy();
       return;
     }
-    const conn = new H1Connection(id, socket, trace, this.clock.now(), host.remoteKey(trace.remote.address), this, this.o.parserLimits);
+    const key = host.remoteKey(trace.remote.address);
+    const conn = trace.alpn === 'h2'
+      ? new H2Connection(id, socket as TLSSocket, trace, this.clock.now(), key, this, this.o.parserLimits)
+      : new H1Connection(id, socket, trace, this.clock.now(), key, this, this.o.parserLimits);
+    if (host.scheme === 'https') host.protocol = trace.alpn === 'h2' ? 'h2' : 'http/1.1';
     this.total++;
     host.connections.add(conn);
     this.servedBy.set(conn, new Set([host]));
@@ -348,7 +373,7 @@ export class Multi implements MultiApi, ConnectionOwner {
   }
 
   /** Drops a connection from every structure (once); returns the hosts it served. */
-  private release(conn: H1Connection): Set<Host> {
+  private release(conn: PoolConnection): Set<Host> {
     const hosts = this.servedBy.get(conn);
     if (hosts === undefined) return new Set();
     this.servedBy.delete(conn);
@@ -405,12 +430,13 @@ export class Multi implements MultiApi, ConnectionOwner {
     );
   }
 
-  private adopt(host: Host, conn: H1Connection, hostname: string): void {
+  private adopt(host: Host, conn: PoolConnection, hostname: string): void {
     if (conn.closing) return;
     const socket = conn.socket as TLSSocket;
     if (typeof socket.getPeerCertificate === 'function' && checkServerIdentity(hostname, socket.getPeerCertificate()) !== undefined) return;
     this.servedBy.get(conn)!.add(host);
     host.connections.add(conn);
+    if (host.scheme === 'https') host.protocol ??= conn.multiplexed ? 'h2' : 'http/1.1';
     if (conn.idleSince >= 0) host.pushIdle(conn);
     this.updateRoom(conn, host);
   }

@@ -3,14 +3,14 @@ import { HiperError } from '../shared/errors.js';
 import type { MultiOptions, TransferOptions } from './types.js';
 
 const MULTI_KEYS = new Set([
-  'pipelining', 'maxPipelineLength', 'maxConnections', 'maxConnectionsPerHost', 'maxIdleTime', 'pipelinePenaltySize',
+  'httpVersion', 'pipelining', 'maxPipelineLength', 'maxConnections', 'maxConnectionsPerHost', 'maxIdleTime', 'pipelinePenaltySize',
   'chooseConnection', 'connectTimeout', 'timeout', 'tls', 'parserLimits', 'connector', 'resolver', 'clock',
 ]);
 
 const EGRESS_KEYS = ['interface', 'localAddress', 'localPort', 'family', 'strict', 'resolve', 'connectTo', 'happyEyeballsDelay'] as const;
 
 const TRANSFER_KEYS = new Set<string>([
-  ...EGRESS_KEYS, 'url', 'method', 'headers', 'body', 'connectTimeout', 'timeout', 'lowSpeed', 'tls', 'onData', 'onHeaders',
+  ...EGRESS_KEYS, 'url', 'method', 'headers', 'body', 'connectTimeout', 'timeout', 'lowSpeed', 'tls', 'httpVersion', 'onData', 'onHeaders',
 ]);
 
 function bad(owner: string, name: string, value: unknown, expected: string): HiperError {
@@ -30,8 +30,10 @@ const positiveInt: Rule[1] = (v) => (Number.isInteger(v) && (v as number) >= 1) 
 const ms: Rule[1] = (v) => typeof v === 'number' && Number.isFinite(v) && v > 0;
 const nonNegative: Rule[1] = (v) => typeof v === 'number' && v >= 0;
 const fn: Rule[1] = (v) => typeof v === 'function';
+const httpVersion: Rule = ['httpVersion', (v) => v === 'auto' || v === '1.1' || v === '2', '"auto", "1.1" or "2"'];
 
 const MULTI_RULES: Rule[] = [
+  httpVersion,
   ['pipelining', (v) => typeof v === 'boolean', 'a boolean'],
   ['maxPipelineLength', positiveInt, 'an integer >= 1'],
   ['maxConnections', positiveInt, 'an integer >= 1 (or Infinity)'],
@@ -46,6 +48,7 @@ const MULTI_RULES: Rule[] = [
 ];
 
 const TRANSFER_RULES: Rule[] = [
+  httpVersion,
   ['url', (v) => typeof v === 'string' || v instanceof URL, 'a URL string or URL'],
   ['method', (v) => typeof v === 'string', 'a string'],
   ['connectTimeout', ms, 'a number of ms > 0'],

@@ -29,6 +29,8 @@ export interface TransferOptions extends EgressOptions {
   lowSpeed?: { bytes: number; seconds: number };
   /** TLS options for https (CA, verification, ALPN); SNI is the URL's host name. */
   tls?: Omit<TlsConnectOptions, 'servername'>;
+  /** HTTP version: the Multi's default unless given. */
+  httpVersion?: HttpVersionChoice;
   /**
    * Body slices as they arrive (the socket's own Buffers, not copies). When given, the result's body is
    * empty; when absent, the slices are collected and joined once at the end.
@@ -120,7 +122,16 @@ export interface ConnectionView {
  */
 export type ConnectionChooser = (candidates: readonly ConnectionView[], canOpen: boolean) => number | 'new' | 'wait';
 
+/**
+ * Which HTTP version https transfers offer in ALPN (curl --http1.1 / --http2): 'auto' offers h2 and
+ * http/1.1 and lets the server pick; '1.1' offers only http/1.1; '2' offers only h2 (a server without it
+ * fails the handshake). Plain http is always HTTP/1.1 (no h2c).
+ */
+export type HttpVersionChoice = 'auto' | '1.1' | '2';
+
 export interface MultiOptions {
+  /** Default 'auto'. */
+  httpVersion?: HttpVersionChoice;
   /** HTTP/1.1 pipelining of GET and HEAD (libcurl's CURLMOPT_PIPELINING); default false. */
   pipelining?: boolean;
   /** Requests in flight on one connection; default 5 (libcurl's CURLMOPT_MAX_PIPELINE_LENGTH). */

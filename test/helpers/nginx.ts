@@ -2,7 +2,7 @@
  * Debian's nginx (nginx-light) for interop tests and benchmarks: started in the foreground with a
  * temporary prefix and config on a loopback port, serving files of known content, killed by stop().
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import net from 'node:net';
@@ -16,6 +16,30 @@ export function hasNginx(): boolean {
   return existsSync(NGINX);
 }
 
+/** Why this nginx cannot serve TLS with HTTP/2, or undefined when it can. */
+export function nginxH2Missing(): string | undefined {
+  if (!hasNginx()) return `${NGINX} is not installed (apt-get install nginx-light)`;
+  const built = spawnSync(NGINX, ['-V'], { encoding: 'utf8' }).stderr ?? '';
+  if (!built.includes('--with-http_v2_module') || !built.includes('--with-http_ssl_module')) return `${NGINX} was built without http_v2 or ssl`;
+  return undefined;
+}
+
+/** Temp paths of the modules this nginx was built with (naming one that was left out is a config error). */
+function tempPaths(dir: string): string {
+  const built = spawnSync(NGINX, ['-V'], { encoding: 'utf8' }).stderr ?? '';
+  const lines = [`client_body_temp_path ${dir}/body;`];
+  for (const m of ['proxy', 'fastcgi', 'uwsgi', 'scgi']) {
+    if (!built.includes(`--without-http_${m}_module`)) lines.push(`${m}_temp_path ${dir}/${m};`);
+  }
+  return lines.join(' ');
+}
+
+/**
+ * nginx runs under a small shell that kills it when its stdin closes: on stop(), and also when the test
+ * process dies without cleaning up, so no nginx is left behind.
+ */
+const WATCHDOG = 'bin="$1"; shift; exec 3<&0; "$bin" "$@" & pid=$!; { read _ <&3; kill $pid 2>/dev/null; } & wait $pid';
+
 export interface NginxOptions {
   /** Files to serve: path under the root -> content. */
   files: Record<string, Buffer | string>;
@@ -24,6 +48,10 @@ export interface NginxOptions {
   http2?: boolean;
   /** http2_max_concurrent_streams; nginx's default is 128. */
   maxConcurrentStreams?: number;
+  /** keepalive_requests: nginx closes (HTTP/2: GOAWAY) after this many requests on a connection; default 1,000,000. */
+  keepaliveRequests?: number;
+  /** More `location` blocks for the server, as nginx config text. */
+  locations?: string;
 }
 
 export interface Nginx {
@@ -78,24 +106,32 @@ pid ${dir}/nginx.pid;
 events { worker_connections 20000; }
 http {
   access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  keepalive_requests 1000000; keepalive_timeout 120s;
+  ${tempPaths(dir)}
+  keepalive_requests ${options.keepaliveRequests ?? 1_000_000}; keepalive_timeout 120s;
   ${options.maxConcurrentStreams ? `http2_max_concurrent_streams ${options.maxConcurrentStreams};` : ''}
-  server { ${listen} ${tls} root ${root}; location / { } }
+  server { ${listen} ${tls} root ${root}; location / { } ${options.locations ?? ''} }
 }
 `;
   writeFileSync(join(dir, 'nginx.conf'), conf);
-  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('sh', ['-c', WATCHDOG, 'sh', NGINX, '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => { stderr += String(d); });
-  await waitForPort(port, child, () => stderr);
+  try {
+    await waitForPort(port, child, () => stderr);
+  } catch (err) {
+    child.stdin!.end();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     port,
     async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await once(child, 'exit');
+      if (child.exitCode === null && child.signalCode === null) {
+        const gone = once(child, 'exit');
+        child.stdin!.end();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+        await gone;
+        clearTimeout(timer);
       }
       rmSync(dir, { recursive: true, force: true });
     },

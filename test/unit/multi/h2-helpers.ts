@@ -11,7 +11,7 @@ import { parseTargetUrl } from '../../../src/shared/url.js';
 import { encodeRequest } from '../../../src/multi/h1/writer.js';
 import { TransferImpl } from '../../../src/multi/transfer.js';
 import { H2Connection } from '../../../src/multi/h2-connection.js';
-import type { ConnectionOwner } from '../../../src/multi/h1-connection.js';
+import type { H2Owner } from '../../../src/multi/h2-connection.js';
 import type { TransferOptions } from '../../../src/multi/types.js';
 
 let transferSeq = 0;
@@ -61,8 +61,8 @@ export class FakeOwner extends EventEmitter {
     while (!predicate()) await once(this, 'event');
   }
 
-  asOwner(): ConnectionOwner {
-    return this as unknown as ConnectionOwner;
+  asOwner(): H2Owner {
+    return this as unknown as H2Owner;
   }
 }
 
