@@ -123,9 +123,9 @@ export interface ConnectionView {
 export type ConnectionChooser = (candidates: readonly ConnectionView[], canOpen: boolean) => number | 'new' | 'wait';
 
 /**
- * Which HTTP version https transfers offer in ALPN (curl --http1.1 / --http2): 'auto' offers h2 and
- * http/1.1 and lets the server pick; '1.1' offers only http/1.1; '2' offers only h2 (a server without it
- * fails the handshake). Plain http is always HTTP/1.1 (no h2c).
+ * Which HTTP versions https transfers offer in ALPN. 'auto' (the default) and '2' (curl --http2) offer
+ * h2 and http/1.1 and take what the server picks; '1.1' (curl --http1.1) offers only http/1.1, and
+ * such connections are pooled apart. Plain http is always HTTP/1.1 (hiper does no h2c).
  */
 export type HttpVersionChoice = 'auto' | '1.1' | '2';
 
