@@ -1,37 +1,90 @@
 #!/usr/bin/env node
-/** The `hiper` command. */
-import { parseArgs } from 'node:util';
-import { isHiperError } from '../shared/errors.js';
+/** The `hiper` command: presentation over the library, nothing more. */
+import { ERROR_CODES } from '../shared/errors.js';
+import { isUsageError, parse, JSON_FLAG, flag } from './args.js';
+import { connectCommand, CONNECT_USAGE } from './connect-cmd.js';
+import { demoCommand } from './demo.js';
+import { errorLines, exitCodeOf } from './format.js';
+import { getCommand, GET_USAGE } from './get-cmd.js';
 import { ifacesCommand } from './ifaces.js';
+import { resolveCommand, RESOLVE_USAGE } from './resolve-cmd.js';
+import { WRITE_OUT_VARIABLES } from './write-out.js';
 
-const USAGE = `usage: hiper <command> [options]
+/** Exit codes: curl's, one line per code with the hiper error codes that give it. */
+function exitCodeLines(): string {
+  const byExit = new Map<number, string[]>([[2, ['usage: an unknown flag or a bad value']], [22, ['--fail and an HTTP status >= 400']]]);
+  for (const [code, info] of Object.entries(ERROR_CODES)) byExit.set(info.exit, [...(byExit.get(info.exit) ?? []), code]);
+  return [...byExit.entries()].sort(([a], [b]) => a - b).map(([exit, codes]) => `  ${String(exit).padStart(3)}  ${codes.join(', ')}`).join('\n');
+}
+
+export const USAGE = `usage: hiper <command> [options]
 
 commands:
-  ifaces [--json]    interfaces, their addresses and scopes, and whether device binding is available
+  ifaces [--json]
+      interfaces, state, type, addresses with scope and scope id; whether device binding is available
+  ${RESOLVE_USAGE}
+      the ordered address list connect would try, with source and TTL
+  ${CONNECT_USAGE}
+      the plan, each attempt and skip with its reason, and the winner
+  ${GET_USAGE}
+      transfers through one Multi (sequential unless --parallel or --pipeline)
+  demo
+      a short tour on an embedded loopback server (what npm start runs)
+
+Flags have curl's names and meanings. --interface takes curl's syntax: NAME, if!NAME, host!ADDR,
+ifhost!NAME!ADDR. -w takes curl's \\n \\t \\r \\\\ escapes, %% and @file (@- for stdin); variables:
+  ${WRITE_OUT_VARIABLES.map((v) => `%{${v}}`).join(' ')}
+
+--json prints one JSON document: for ifaces { deviceBinding, interfaces }; for resolve { host, family,
+elapsedMs, addresses: [{ address, family, scopeId?, ttl?, source }] }; for connect { ok: true, trace } or
+{ ok: false, host, port, error: { code, message, input, attempts, skips } }; for get one object per line
+per transfer, in the order they end: { url, ok, status, httpVersion, bytes, headers?, error?, info }.
+
+exit codes (curl's where they correspond):
+    0  success
+${exitCodeLines()}
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'ifaces': {
-      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } } });
-      return ifacesCommand({ json: values.json ?? false });
+      const { values } = parse(rest, JSON_FLAG, 'ifaces');
+      return ifacesCommand({ json: flag(values, 'json') });
     }
-    case undefined:
+    case 'resolve':
+      return resolveCommand(rest);
+    case 'connect':
+      return connectCommand(rest);
+    case 'get':
+      return getCommand(rest);
+    case 'demo':
+      return demoCommand();
     case '-h':
     case '--help':
+    case 'help':
       process.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
+      return 0;
+    case undefined:
+      process.stderr.write(USAGE);
+      return 2;
     default:
-      process.stderr.write(`hiper: unknown command "${command}"\n${USAGE}`);
+      process.stderr.write(`hiper: unknown command "${command}" (hiper --help lists them)\n`);
       return 2;
   }
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (err: unknown) => {
-    process.stderr.write(`hiper: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = isHiperError(err) ? err.exitCode : 1;
+    if (isUsageError(err)) {
+      process.stderr.write(`hiper: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    for (const l of errorLines(err)) process.stderr.write(`hiper: ${l}\n`);
+    process.exitCode = exitCodeOf(err);
   },
 );

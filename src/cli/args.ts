@@ -1,0 +1,118 @@
+/**
+ * Flags shared by the commands, with curl's names and meanings, and their conversion to library
+ * options. A bad flag or value is a usage error naming the flag (exit 2, as curl).
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { HiperError } from '../shared/errors.js';
+import type { IpVersion, ResolveOptions } from '../resolve/index.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** A usage error: the flag (or argument) it is about is its input; main exits 2 for it. */
+export function usageError(input: string, message: string): HiperError {
+  return new HiperError('ERR_INVALID_ARGUMENT', message, { input, details: { usage: true } });
+}
+
+export function isUsageError(err: unknown): boolean {
+  return err instanceof HiperError && err.details.usage === true;
+}
+
+export const JSON_FLAG: Options = { json: { type: 'boolean' } };
+
+export const FAMILY_FLAGS: Options = {
+  ipv4: { type: 'boolean', short: '4' },
+  ipv6: { type: 'boolean', short: '6' },
+};
+
+export const RESOLVE_FLAGS: Options = {
+  resolve: { type: 'string', multiple: true },
+  'connect-to': { type: 'string', multiple: true },
+  'dns-servers': { type: 'string' },
+  'dns-interface': { type: 'string' },
+  'dns-ipv4-addr': { type: 'string' },
+  'dns-ipv6-addr': { type: 'string' },
+  'doh-url': { type: 'string' },
+};
+
+export const EGRESS_FLAGS: Options = {
+  interface: { type: 'string' },
+  'local-port': { type: 'string' },
+  'happy-eyeballs-timeout-ms': { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  strict: { type: 'boolean' },
+};
+
+export type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** parseArgs with strict checking; its errors become usage errors naming the flag. */
+export function parse(args: string[], options: Options, command: string): { values: Values; positionals: string[] } {
+  try {
+    const r = parseArgs({ args, options, strict: true, allowPositionals: true });
+    return { values: r.values as Values, positionals: r.positionals };
+  } catch (err) {
+    const message = (err as Error).message;
+    const flag = /'(-[^' ]+)/.exec(message)?.[1] ?? command;
+    throw usageError(flag, `${command}: ${message.replace(/\. To specify a positional.*$/s, '')}`);
+  }
+}
+
+export function str(values: Values, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function list(values: Values, name: string): string[] {
+  const v = values[name];
+  return Array.isArray(v) ? v : [];
+}
+
+export function flag(values: Values, name: string): boolean {
+  return values[name] === true;
+}
+
+/** A number flag: `kind` says what is allowed; the message names the flag and the value. */
+export function num(values: Values, name: string, kind: 'int>=0' | 'int>=1' | 'seconds'): number | undefined {
+  const raw = str(values, name);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  const ok = raw.trim() !== '' && Number.isFinite(n) && (kind === 'seconds' ? n > 0 : Number.isInteger(n) && n >= (kind === 'int>=1' ? 1 : 0));
+  if (!ok) {
+    const expected = kind === 'seconds' ? 'a number of seconds > 0' : kind === 'int>=1' ? 'an integer >= 1' : 'an integer >= 0';
+    throw usageError(`--${name}`, `--${name} expects ${expected}, got "${raw}"`);
+  }
+  return n;
+}
+
+export function family(values: Values): IpVersion {
+  if (flag(values, 'ipv4') && flag(values, 'ipv6')) throw usageError('-4', '-4 and -6 exclude each other');
+  return flag(values, 'ipv4') ? 4 : flag(values, 'ipv6') ? 6 : 'any';
+}
+
+/** Resolver options from the flags (the DoH transport is added by the command, which knows its egress). */
+export function resolveOptions(values: Values): ResolveOptions {
+  const o: ResolveOptions = {};
+  const pinned = list(values, 'resolve');
+  if (pinned.length > 0) o.pinned = pinned;
+  const servers = str(values, 'dns-servers');
+  if (servers !== undefined) o.dnsServers = servers.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const dnsInterface = str(values, 'dns-interface');
+  if (dnsInterface !== undefined) o.dnsInterface = dnsInterface;
+  const v4 = str(values, 'dns-ipv4-addr');
+  if (v4 !== undefined) o.dnsLocalAddress4 = v4;
+  const v6 = str(values, 'dns-ipv6-addr');
+  if (v6 !== undefined) o.dnsLocalAddress6 = v6;
+  return o;
+}
+
+/** curl's `@file` / `@-` convention for a flag's value (-w, -d). */
+export function atFile(value: string, stdin: () => string = () => readFileSync(0, 'utf8')): string {
+  if (!value.startsWith('@')) return value;
+  const path = value.slice(1);
+  if (path === '-') return stdin();
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw usageError(value, `cannot read ${path}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * `hiper connect HOST PORT`: the plan, every attempt and skip with its reason, and the winner; exits
+ * non-zero (curl's code) when no attempt succeeds. --json: { ok: true, trace } or { ok: false, error }
+ * where error carries code, message, input, attempts and skips.
+ */
+import { connect, type ConnectOptions } from '../connect/index.js';
+import { EGRESS_FLAGS, FAMILY_FLAGS, JSON_FLAG, RESOLVE_FLAGS, family, flag, list, num, parse, resolveOptions, str, usageError, type Values } from './args.js';
+import { errorJson, errorLines, exitCodeOf, stdio, traceLines, type Io } from './format.js';
+import { withDoh } from './resolve-cmd.js';
+
+export const CONNECT_USAGE = 'connect HOST PORT [--interface SPEC] [--local-port N[-M]] [-4|-6] [--resolve H:P:A[,A]] [--connect-to H:P:H2:P2] [--happy-eyeballs-timeout-ms N] [--connect-timeout S] [--strict] [--doh-url URL] [--json]';
+
+type EgressFlags = Pick<ConnectOptions, 'interface' | 'localPort' | 'family' | 'happyEyeballsDelay' | 'timeout' | 'strict' | 'connectTo'>;
+
+/** Connect options from the egress flags (shared with get). */
+export function egressOptions(values: Values): EgressFlags {
+  const o: EgressFlags = {};
+  const spec = str(values, 'interface');
+  if (spec !== undefined) o.interface = spec;
+  const localPort = str(values, 'local-port');
+  if (localPort !== undefined) o.localPort = localPort;
+  const fam = family(values);
+  if (fam !== 'any') o.family = fam;
+  const delay = num(values, 'happy-eyeballs-timeout-ms', 'int>=0');
+  if (delay !== undefined) o.happyEyeballsDelay = delay;
+  const timeout = num(values, 'connect-timeout', 'seconds');
+  if (timeout !== undefined) o.timeout = timeout * 1000;
+  if (flag(values, 'strict')) o.strict = true;
+  const connectTo = list(values, 'connect-to');
+  if (connectTo.length > 0) o.connectTo = connectTo;
+  return o;
+}
+
+export async function connectCommand(args: string[], io: Io = stdio): Promise<number> {
+  const { values, positionals } = parse(args, { ...JSON_FLAG, ...FAMILY_FLAGS, ...RESOLVE_FLAGS, ...EGRESS_FLAGS }, 'connect');
+  if (positionals.length !== 2) throw usageError('HOST', `usage: hiper ${CONNECT_USAGE}`);
+  const [host, portText] = positionals as [string, string];
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw usageError('PORT', `PORT must be 1-65535, got "${portText}"`);
+  const egress = egressOptions(values);
+  const resolve = withDoh({ ...resolveOptions(values), ...(egress.family ? { family: egress.family } : {}) }, str(values, 'doh-url'));
+  const json = flag(values, 'json');
+  try {
+    const { socket, trace } = await connect({ host, port, ...egress, resolve });
+    socket.destroy();
+    if (json) io.out.write(JSON.stringify({ ok: true, trace }, null, 2) + '\n');
+    else for (const l of traceLines(trace)) io.out.write(l + '\n');
+    return 0;
+  } catch (err) {
+    if (json) io.out.write(JSON.stringify({ ok: false, host, port, error: errorJson(err) }, null, 2) + '\n');
+    else for (const l of errorLines(err)) io.err.write(`hiper: ${l}\n`);
+    return exitCodeOf(err);
+  }
+}

@@ -1,0 +1,70 @@
+/** Text shapes shared by the commands: addresses, connect traces, errors. */
+import type { Attempt, ConnectTrace } from '../connect/index.js';
+import { HiperError } from '../shared/errors.js';
+import type { AddressRecord, Skip } from '../shared/index.js';
+
+/** Where the commands write: stdout and stderr, or test doubles. */
+export interface Io {
+  out: { write(s: string | Uint8Array): unknown };
+  err: { write(s: string): unknown; isTTY?: boolean };
+}
+
+export const stdio: Io = { out: process.stdout, err: process.stderr };
+
+export function hostPort(address: string, port: number, family?: number): string {
+  return family === 6 || address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+export function ms(v: number): string {
+  return `${v.toFixed(v < 10 ? 2 : 1)} ms`;
+}
+
+export function addressLine(a: AddressRecord, i: number): string {
+  const zone = a.scopeId !== undefined ? `%${a.scopeId}` : '';
+  const ttl = a.ttl !== undefined ? `ttl ${a.ttl}` : '';
+  return `  ${String(i + 1).padStart(2)}. ${(a.address + zone).padEnd(40)} IPv${a.family}  ${a.source.padEnd(7)} ${ttl}`.trimEnd();
+}
+
+export function skipLine(s: Skip): string {
+  return `  skip     ${s.remote.padEnd(44)} ${s.reason} (${s.code})`;
+}
+
+export function attemptLine(a: Attempt): string {
+  const from = a.local?.address ? ` from ${hostPort(a.local.address, a.local.port ?? 0)}` : '';
+  const via = a.interface ? ` via ${a.interface}` : '';
+  const outcome = a.outcome === 'failed' ? `failed: ${a.error ?? 'error'}` : a.outcome;
+  return `  attempt  ${hostPort(a.remote.address, a.remote.port, a.remote.family).padEnd(44)} at +${ms(a.startedAt)}${from}${via} (${a.method}) ${outcome} after ${ms(a.durationMs)}`;
+}
+
+/** The plan, each skip and attempt, and the winner: what `hiper connect` and `get -v` print. */
+export function traceLines(trace: ConnectTrace): string[] {
+  const lines = [`connect ${trace.host}:${trace.port}: ${trace.addresses.length} address${trace.addresses.length === 1 ? '' : 'es'} in ${ms(trace.timings.namelookup)}`];
+  trace.addresses.forEach((a, i) => lines.push(addressLine(a, i)));
+  for (const s of trace.skips) lines.push(skipLine(s));
+  for (const a of trace.attempts) lines.push(attemptLine(a));
+  const via = trace.interface ? ` via ${trace.interface}` : '';
+  const tls = trace.alpn !== undefined || trace.tlsVersion !== undefined ? `, ${trace.tlsVersion ?? 'TLS'} ${trace.alpn ?? ''} in ${ms((trace.timings.appconnect ?? 0) - trace.timings.connect)}`.trimEnd() : '';
+  lines.push(`connected ${hostPort(trace.local.address, trace.local.port)} -> ${hostPort(trace.remote.address, trace.remote.port, trace.remote.family)}${via} (${trace.bindMethod}) at ${ms(trace.timings.connect)}${tls}`);
+  return lines;
+}
+
+/** An error with whatever attempts and skips it carries. */
+export function errorLines(err: unknown): string[] {
+  if (!(err instanceof HiperError)) return [`error: ${err instanceof Error ? err.message : String(err)}`];
+  const lines = [`error ${err.code}: ${err.message}`];
+  const skips = err.details.skips as Skip[] | undefined;
+  const attempts = err.details.attempts as Attempt[] | undefined;
+  for (const s of skips ?? []) lines.push(skipLine(s));
+  for (const a of attempts ?? []) lines.push(attemptLine(a));
+  return lines;
+}
+
+/** An error as --json shows it: code, message, input and the structured details. */
+export function errorJson(err: unknown): Record<string, unknown> {
+  if (err instanceof HiperError) return { code: err.code, message: err.message, input: err.input, ...err.details };
+  return { code: 'ERR_UNKNOWN', message: err instanceof Error ? err.message : String(err) };
+}
+
+export function exitCodeOf(err: unknown): number {
+  return err instanceof HiperError ? err.exitCode : 1;
+}
