@@ -1,0 +1,220 @@
+/** The results as tables of ratios (plain text for the terminal, Markdown for the README), and the targets. */
+import type { Figure } from './stats.js';
+import type { Measured, MeasuredKind, Results, ScenarioResult, Skip, Target } from './results.js';
+import { machineLine } from './machine.js';
+
+export interface Table {
+  title: string;
+  headers: string[];
+  rows: string[][];
+}
+
+const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** "12,345 ±4%": the median and half the min–max range relative to it. */
+export function withSpread(f: Figure, digits = 0): string {
+  const value = digits === 0 ? int.format(f.median) : f.median.toFixed(digits);
+  if (f.runs < 2 || f.median === 0) return value;
+  return `${value} ±${Math.round(((f.max - f.min) / 2 / f.median) * 100)}%`;
+}
+
+export function ratio(a: number | undefined, b: number | undefined): string {
+  return a === undefined || b === undefined || b === 0 ? '–' : `${(a / b).toFixed(2)}x`;
+}
+
+function find(r: ScenarioResult, kind: MeasuredKind): Measured | undefined {
+  return r.measured.find((m) => m.kind === kind);
+}
+
+function cell(r: ScenarioResult, kind: MeasuredKind, pick: (m: Measured) => Figure | undefined = (m) => m.reqPerSec, digits = 0): string {
+  const m = find(r, kind);
+  if (m === undefined) {
+    const s = r.skipped.find((x) => x.name.startsWith(kind));
+    return s ? (s.failed ? 'failed' : 'skipped') : 'n/a';
+  }
+  const f = pick(m);
+  return f ? withSpread(f, digits) : '–';
+}
+
+export function throughputTable(results: ScenarioResult[]): Table {
+  return {
+    title: 'HTTP/1.1 GET, 1 KiB body: requests per second, median ±half-range of the runs; CPU = client process µs per request',
+    headers: ['server', 'scenario', 'hiper', 'undici', 'node:http', 'wrk', 'hiper ÷ undici', 'hiper CPU', 'undici CPU', 'hiper of wrk', 'undici of wrk'],
+    rows: results.map((r) => {
+      const h = find(r, 'hiper')?.reqPerSec.median;
+      const u = find(r, 'undici')?.reqPerSec.median;
+      const w = find(r, 'wrk')?.reqPerSec.median;
+      return [
+        r.server, r.scenario.label, cell(r, 'hiper'), cell(r, 'undici'), cell(r, 'node:http'), cell(r, 'wrk'),
+        ratio(h, u), cell(r, 'hiper', (m) => m.cpuUsPerReq, 1), cell(r, 'undici', (m) => m.cpuUsPerReq, 1),
+        w ? ratio(h, w) : '–', w ? ratio(u, w) : '–',
+      ];
+    }),
+  };
+}
+
+export function h2Table(results: ScenarioResult[]): Table {
+  return {
+    title: 'HTTP/2 over TLS, one connection, 100 concurrent streams: requests per second',
+    headers: ['server', 'hiper', 'undici allowH2', 'node:http2 session', 'hiper ÷ undici', 'hiper CPU', 'undici CPU', 'node:http2 CPU'],
+    rows: results.map((r) => [
+      r.server, cell(r, 'hiper'), cell(r, 'undici'), cell(r, 'node:http2'),
+      ratio(find(r, 'hiper')?.reqPerSec.median, find(r, 'undici')?.reqPerSec.median),
+      cell(r, 'hiper', (m) => m.cpuUsPerReq, 1), cell(r, 'undici', (m) => m.cpuUsPerReq, 1), cell(r, 'node:http2', (m) => m.cpuUsPerReq, 1),
+    ]),
+  };
+}
+
+export function c10kTable(r: Results['c10k']): Table | undefined {
+  if ('reason' in r) return undefined;
+  const levels = [...new Set(r.clients.flatMap((c) => c.levels.map((l) => l.idle)))].sort((a, b) => a - b);
+  const first = levels[0];
+  const last = levels[levels.length - 1];
+  return {
+    title: `c10k: µs per sequential request on one connection with N idle keep-alive connections open (${r.server} server); memory growth per idle connection at ${int.format(last ?? 0)}`,
+    headers: ['client', ...levels.map((n) => `${int.format(n)} idle`), `${int.format(last ?? 0)} ÷ ${int.format(first ?? 0)}`, 'RSS per idle', 'JS heap per idle', 'open-file limit'],
+    rows: r.clients.map((c) => {
+      const at = (n: number | undefined) => c.levels.find((l) => l.idle === n);
+      if (c.levels.length === 0) return [c.name, ...levels.map(() => 'skipped'), '–', '–', '–', '–'];
+      const top = at(last);
+      const perIdle = (bytes: number) => `${(bytes / Math.max(1, (top!.open ?? top!.idle + 1) - 1) / 1024).toFixed(1)} KiB`;
+      return [
+        c.name,
+        ...levels.map((n) => (at(n) ? withSpread(at(n)!.usPerRequest, 1) : '–')),
+        ratio(at(last)?.usPerRequest.median, at(first)?.usPerRequest.median),
+        top ? perIdle(top.rssGrowth) : '–',
+        top ? perIdle(top.heapGrowth) : '–',
+        c.nofile ? String(c.nofile.soft) : '?',
+      ];
+    }),
+  };
+}
+
+export function connectTable(r: Results['connect']): Table | undefined {
+  if ('reason' in r) return undefined;
+  return {
+    title: `connect, sequential on loopback: µs per connection (runs of ${r.connectionsPerRun})`,
+    headers: ['variant', 'µs per connection', '÷ net.connect'],
+    rows: r.variants.map((v) => [v.name, withSpread(v.usPerConnection, 1), `${v.ratio.toFixed(2)}x`]),
+  };
+}
+
+export function resolveTable(r: Results['resolve']): Table | undefined {
+  if ('reason' in r) return undefined;
+  return {
+    title: 'resolve: ns per sequential awaited call; queries made for N concurrent lookups of one name',
+    headers: ['variant', 'ns per call'],
+    rows: [
+      ...r.nsPerCall.map((v) => [v.name, withSpread(v.ns)]),
+      ...r.dedup.map((d) => [`${int.format(d.concurrent)} concurrent lookups: queries with the cache / with cache: false`, `${d.queriesWithCache} / ${d.queriesWithoutCache}`]),
+    ],
+  };
+}
+
+export function targetsTable(targets: Target[], mode: Results['mode']): Table {
+  const unknown = mode === 'quick' ? 'not judged (quick run)' : 'not measured';
+  return {
+    title: 'targets (reported, not asserted)',
+    headers: ['target', 'measured', 'met'],
+    rows: targets.map((t) => [t.goal, t.measured, t.met === undefined ? unknown : t.met ? 'yes' : 'no']),
+  };
+}
+
+/** The targets of the benchmark issue, against what was measured. */
+export function targets(r: Results): Target[] {
+  const out: Target[] = [];
+  const scenario = (id: string) => r.throughput.filter((x) => x.scenario.id === id);
+  const versus = (goal: string, id: string, min: number) => {
+    const pairs = scenario(id).map((x) => [x.server, find(x, 'hiper')?.reqPerSec.median, find(x, 'undici')?.reqPerSec.median] as const);
+    const known = pairs.filter(([, h, u]) => h !== undefined && u !== undefined);
+    out.push({
+      goal,
+      measured: known.length ? known.map(([s, h, u]) => `${s} ${(h! / u!).toFixed(2)}x`).join(', ') : 'hiper not measured',
+      met: known.length ? known.every(([, h, u]) => h! / u! >= min) : undefined,
+    });
+  };
+  versus('h1 pipelined depth 10 ≥ 2x undici Client depth 10', '1x10', 2);
+  versus('10 connections ≥ 1.3x undici Pool', '10x1', 1.3);
+
+  const hiperC10k = 'clients' in r.c10k ? r.c10k.clients.find((c) => c.kind === 'hiper') : undefined;
+  const lv = hiperC10k?.levels ?? [];
+  const lo = lv[0];
+  const hi = lv[lv.length - 1];
+  out.push({
+    goal: `µs per request at ${hi ? int.format(hi.idle) : '10,000'} idle ≤ 1.1x that at ${lo ? int.format(lo.idle) : '10'}`,
+    measured: lo && hi && lo !== hi ? `${(hi.usPerRequest.median / lo.usPerRequest.median).toFixed(2)}x` : 'hiper not measured',
+    met: lo && hi && lo !== hi ? hi.usPerRequest.median / lo.usPerRequest.median <= 1.1 : undefined,
+  });
+  out.push({
+    goal: 'client RSS per idle connection ≤ 8 KiB',
+    measured: hi ? `${(hi.rssPerIdle / 1024).toFixed(1)} KiB at ${int.format(hi.idle)} idle` : 'hiper not measured',
+    met: hi ? hi.rssPerIdle <= 8 * 1024 : undefined,
+  });
+
+  if ('variants' in r.connect) {
+    const v = r.connect.variants.find((x) => x.name.includes('device-bound')) ?? r.connect.variants.find((x) => x.name === 'hiper connect');
+    out.push({ goal: 'connect ≤ 1.15x net.connect', measured: v ? `${v.ratio.toFixed(2)}x (${v.name})` : 'not measured', met: v ? v.ratio <= 1.15 : undefined });
+  }
+  if ('nsPerCall' in r.resolve) {
+    const hit = r.resolve.nsPerCall.find((x) => x.name.includes('cache hit'));
+    out.push({ goal: 'cached resolve ≤ 1 µs', measured: hit ? `${(hit.ns.median / 1000).toFixed(2)} µs` : 'not measured', met: hit ? hit.ns.median <= 1000 : undefined });
+  }
+  // Smoke-mode counts are far too small to judge (RSS over 100 connections is noise).
+  if (r.mode === 'quick') return out.map((t) => ({ ...t, met: undefined }));
+  return out;
+}
+
+export function allTables(r: Results): Table[] {
+  return [
+    ...(r.throughput.length ? [throughputTable(r.throughput)] : []),
+    ...(r.h2.length ? [h2Table(r.h2)] : []),
+    c10kTable(r.c10k), connectTable(r.connect), resolveTable(r.resolve),
+    targetsTable(r.targets, r.mode),
+  ].filter((t): t is Table => t !== undefined);
+}
+
+export function textTable(t: Table): string {
+  const widths = t.headers.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [t.title, line(t.headers), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n');
+}
+
+export function markdownTable(t: Table): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  return [
+    `**${t.title}**`,
+    '',
+    `| ${t.headers.map(esc).join(' | ')} |`,
+    `| ${t.headers.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`,
+    ...t.rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** One line per thing left out; a tool missing for several scenarios ("wrk (nginx, …)") is one line. */
+export function skippedLines(skips: Skip[]): string[] {
+  const groups = new Map<string, { name: string; contexts: Set<string>; line: (name: string) => string }>();
+  for (const s of skips) {
+    const m = /^(.*?) \((.*)\)$/.exec(s.name);
+    const name = m ? m[1]! : s.name;
+    const status = s.failed ? 'FAILED' : 'skipped';
+    const key = `${name}\0${status}\0${s.reason}`;
+    let g = groups.get(key);
+    if (g === undefined) groups.set(key, (g = { name, contexts: new Set(), line: (n) => `${n}: ${status} (${s.reason})` }));
+    g.contexts.add(m ? m[2]! : '');
+  }
+  return [...groups.values()].map((g) => {
+    const contexts = [...g.contexts].filter((c) => c !== '');
+    if (contexts.length === 0) return g.line(g.name);
+    return g.line(contexts.length === 1 ? `${g.name} (${contexts[0]})` : `${g.name} (${contexts.length} scenarios)`);
+  });
+}
+
+export function markdownReport(r: Results): string {
+  return [
+    `Measured ${r.startedAt.slice(0, 10)} (${r.mode} run, ${Math.round(r.seconds)} s) on: ${machineLine(r.machine)}.`,
+    '',
+    ...allTables(r).flatMap((t) => [markdownTable(t), '']),
+    ...(r.skipped.length ? ['Skipped:', '', ...skippedLines(r.skipped).map((l) => `- ${l}`), ''] : []),
+    ...r.notes.map((n) => `${n}`),
+  ].join('\n');
+}

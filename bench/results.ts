@@ -1,0 +1,98 @@
+/** The shapes of bench/results.json, shared by the sections, the table and the chart. */
+import type { ClientKind } from './clients.js';
+import type { Figure } from './stats.js';
+import type { ConnectBench } from './connect.js';
+import type { ResolveBench } from './resolve.js';
+import type { Machine } from './machine.js';
+
+export type MeasuredKind = ClientKind | 'wrk' | 'autocannon';
+
+export interface Measured {
+  kind: MeasuredKind;
+  name: string;
+  /** Median (min–max) over the runs. */
+  reqPerSec: Figure;
+  /** Client process CPU (user + system) per request; not known for the native tools. */
+  cpuUsPerReq?: Figure;
+  /** Fewest requests any counted run made (the runs are bounded in count and in time). */
+  requestsPerRun?: number;
+  seconds?: number;
+}
+
+/** Something not measured, and why: left out for want of a tool or feature, or failed (a client broke). */
+export interface Skip {
+  name: string;
+  reason: string;
+  /** A client or section that threw: the run goes on, and ends with exit code 1. */
+  failed?: true;
+}
+
+export interface Scenario {
+  id: string;
+  label: string;
+  connections: number;
+  /** Requests in flight per connection: pipeline depth (h1) or concurrent streams (h2). */
+  depth: number;
+}
+
+export interface ScenarioResult {
+  protocol: 'h1' | 'h2';
+  server: string;
+  scenario: Scenario;
+  measured: Measured[];
+  skipped: Skip[];
+}
+
+export interface C10kLevel {
+  /** Idle keep-alive connections asked for. */
+  idle: number;
+  /** Connections the client had open when measuring (idle + the active one), where it tells. */
+  open: number | undefined;
+  usPerRequest: Figure;
+  cpuUsPerRequest: Figure;
+  /** RSS growth from the one-connection baseline, bytes (after a full GC). */
+  rssGrowth: number;
+  heapGrowth: number;
+  rssPerIdle: number;
+}
+
+export interface C10kClient {
+  kind: ClientKind;
+  name: string;
+  levels: C10kLevel[];
+  /** The client process's open-file limit while it ran, and how it was raised. */
+  nofile: { soft: number; hard: number } | undefined;
+  raisedBy: string;
+  skipped: Skip[];
+}
+
+export interface C10kResult {
+  server: string;
+  serverNofile: { soft: number; hard: number } | undefined;
+  requestsPerRun: number;
+  clients: C10kClient[];
+  skipped: Skip[];
+}
+
+export interface Target {
+  goal: string;
+  measured: string;
+  /** undefined when it could not be measured here. */
+  met: boolean | undefined;
+}
+
+export interface Results {
+  mode: 'quick' | 'full';
+  startedAt: string;
+  seconds: number;
+  machine: Machine;
+  bodyBytes: number;
+  throughput: ScenarioResult[];
+  h2: ScenarioResult[];
+  c10k: C10kResult | Skip;
+  connect: ConnectBench | Skip;
+  resolve: ResolveBench | Skip;
+  targets: Target[];
+  skipped: Skip[];
+  notes: string[];
+}

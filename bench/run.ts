@@ -1,0 +1,218 @@
+/**
+ * `npm run bench`: every benchmark in one run against the same servers, a table of ratios on the
+ * terminal, and bench/results.json, bench/results.md and bench/chart.svg.
+ *   node dist-test/bench/run.js [--quick] [--out DIR] [--only h1,h2,c10k,connect,resolve]
+ * --quick is the smoke mode CI runs: every section with tiny counts, a few seconds, written to a
+ * temporary directory unless --out is given (the committed figures come from full runs).
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir, loadavg } from 'node:os';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeCert, type TestCert } from '../test/helpers/cert.js';
+import { describeMachine, machineLine } from './machine.js';
+import { startNodeServer, type NodeServer } from './servers/node-server.js';
+import { nginxMissing, startNginx, type NginxServer } from './servers/nginx.js';
+import { findAutocannon, findWrk, wrkVersion } from './ceilings.js';
+import { benchThroughput, type LoadPlan, type Tools } from './throughput.js';
+import { benchH2 } from './h2.js';
+import { benchC10k, type C10kPlan } from './c10k.js';
+import { benchConnect } from './connect.js';
+import { benchResolve } from './resolve.js';
+import { allTables, markdownReport, skippedLines, targets, textTable } from './report.js';
+import { chartSvg } from './chart.js';
+import { BODY_BYTES } from './body.js';
+import type { Results, Skip } from './results.js';
+
+const SECTIONS = ['h1', 'h2', 'c10k', 'connect', 'resolve'] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Args {
+  quick: boolean;
+  out: string | undefined;
+  only: Set<Section>;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { quick: false, out: undefined, only: new Set(SECTIONS) };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i]!;
+    const value = (): string => {
+      const next = v.includes('=') ? v.slice(v.indexOf('=') + 1) : argv[++i];
+      if (next === undefined) throw new Error(`${v} needs a value`);
+      return next;
+    };
+    if (v === '--quick') a.quick = true;
+    else if (v.startsWith('--out')) a.out = value();
+    else if (v.startsWith('--only')) {
+      const names = value().split(',');
+      for (const n of names) if (!(SECTIONS as readonly string[]).includes(n)) throw new Error(`--only: unknown section "${n}" (known: ${SECTIONS.join(', ')})`);
+      a.only = new Set(names as Section[]);
+    } else throw new Error(`unknown argument "${v}" (known: --quick, --out DIR, --only ${SECTIONS.join(',')})`);
+  }
+  return a;
+}
+
+/** Counts and time limits: full runs stay within a few minutes on a 2-core machine, quick runs within seconds. */
+function plans(quick: boolean): { load: LoadPlan; c10k: C10kPlan } {
+  return quick
+    ? {
+        load: { rounds: 2, warmup: 20, count: 100, maxMs: 150, ceilingRuns: 1, ceilingSeconds: 1, ceilingScenarios: 'first' },
+        c10k: { levels: [10, 100], rounds: 2, count: 50, maxMs: 200, warmup: 10, growMs: 10_000, childMs: 30_000 },
+      }
+    : {
+        load: { rounds: 5, warmup: 2_000, count: 50_000, maxMs: 700, ceilingRuns: 3, ceilingSeconds: 1, ceilingScenarios: 'all' },
+        c10k: { levels: [10, 1_000, 10_000], rounds: 7, count: 2_000, maxMs: 500, warmup: 300, growMs: 60_000, childMs: 180_000 },
+      };
+}
+
+const log = (line: string): void => console.log(line);
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const machine = describeMachine();
+  const { load, c10k: c10kPlan } = plans(args.quick);
+  const skipped: Skip[] = [];
+  const notes: string[] = [];
+  const here = dirname(fileURLToPath(import.meta.url));
+  // dist-test/bench → the source folder bench/, where the committed figures live.
+  const outDir = args.out ? resolvePath(args.out) : args.quick ? mkdtempSync(join(tmpdir(), 'hiper-bench-')) : resolvePath(here, '../../bench');
+
+  log(`hiper benchmarks, ${args.quick ? 'quick (smoke) mode' : 'full run'}: ${machineLine(machine)}`);
+  const tools: Tools = { wrk: findWrk(), autocannon: findAutocannon() };
+  if ('path' in tools.wrk) machine.wrk = wrkVersion(tools.wrk.path);
+
+  let cert: TestCert | undefined;
+  let node: NodeServer | undefined;
+  let nginx: NginxServer | undefined;
+  const results: Results = {
+    mode: args.quick ? 'quick' : 'full',
+    startedAt: new Date(started).toISOString(),
+    seconds: 0,
+    machine,
+    bodyBytes: BODY_BYTES,
+    throughput: [],
+    h2: [],
+    c10k: { name: 'c10k', reason: 'not run' },
+    connect: { name: 'connect', reason: 'not run' },
+    resolve: { name: 'resolve', reason: 'not run' },
+    targets: [],
+    skipped,
+    notes,
+  };
+
+  const stopAll = async (): Promise<void> => {
+    await node?.stop();
+    await nginx?.stop();
+    cert?.cleanup();
+    node = nginx = cert = undefined;
+  };
+  const onSignal = (sig: NodeJS.Signals): void => void stopAll().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    try {
+      cert = makeCert(['localhost', '127.0.0.1']);
+    } catch (e) {
+      skipped.push({ name: 'h2', reason: `no certificate (openssl: ${(e as Error).message.split('\n')[0]})` });
+    }
+    node = await startNodeServer(cert);
+    const why = nginxMissing();
+    if (why) skipped.push({ name: 'nginx', reason: why });
+    else {
+      try {
+        nginx = await startNginx(cert);
+        machine.nginx = nginx.version;
+      } catch (e) {
+        skipped.push({ name: 'nginx', reason: (e as Error).message });
+      }
+    }
+    const h1Servers = [{ name: 'node:http', port: node.h1Port }, ...(nginx ? [{ name: 'nginx', port: nginx.h1Port }] : [])];
+    const h2Servers = [...(node.h2Port ? [{ name: 'node:http2', port: node.h2Port }] : []), ...(nginx?.h2Port ? [{ name: 'nginx', port: nginx.h2Port }] : [])];
+
+    // A section that throws is recorded as failed and the run goes on to the next.
+    const section = async (name: string, fn: () => Promise<void>): Promise<void> => {
+      try {
+        await fn();
+      } catch (e) {
+        const reason = (e as Error).message.split('\n')[0]!;
+        log(`  ${name} failed: ${reason}`);
+        skipped.push({ name, reason, failed: true });
+      }
+    };
+    if (args.only.has('h1')) {
+      log('\nHTTP/1.1 throughput');
+      for (const s of h1Servers) await section(`HTTP/1.1 against ${s.name}`, async () => void results.throughput.push(...(await benchThroughput(s, load, tools, log))));
+    }
+    if (args.only.has('h2') && cert) {
+      log('\nHTTP/2 throughput');
+      for (const s of h2Servers) await section(`HTTP/2 against ${s.name}`, async () => void results.h2.push(await benchH2(s, cert!.cert, load, log)));
+    }
+    if (args.only.has('c10k')) {
+      log('\nc10k (each client in a child process)');
+      await section('c10k', async () => {
+        const c = await benchC10k({ name: 'node:http', port: node!.h1Port, nofile: node!.nofile }, c10kPlan, log);
+        results.c10k = c;
+        skipped.push(...c.skipped);
+      });
+    }
+    await stopAll();
+    if (args.only.has('connect')) {
+      log('\nconnect');
+      await section('connect', async () => void (results.connect = await benchConnect({ quick: args.quick })));
+    }
+    if (args.only.has('resolve')) {
+      log('\nresolve');
+      await section('resolve', async () => void (results.resolve = await benchResolve({ quick: args.quick })));
+    }
+  } finally {
+    await stopAll();
+  }
+
+  for (const r of [...results.throughput, ...results.h2]) skipped.push(...r.skipped.map((s) => ({ name: `${s.name} (${r.server}, ${r.scenario.label})`, reason: s.reason })));
+  results.targets = targets(results);
+  results.seconds = (Date.now() - started) / 1000;
+  machine.loadAverage.end = loadavg()[0]!;
+  if (load.ceilingScenarios === 'first') notes.push('Quick mode: native ceilings (wrk, autocannon) on the first scenario of each server only.');
+  notes.push(
+    'Client and server share one machine: the node:http server and nginx each run as one process, the client in another. ' +
+    'On 2 cores that are shared with other work, figures move by 10–30% from run to run; compare ratios within one run, not across runs.',
+  );
+
+  log('');
+  for (const t of allTables(results)) log(`${textTable(t)}\n`);
+  for (const l of skippedLines(skipped)) log(l);
+
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(outDir, 'results.md'), markdownReport(results));
+  writeFileSync(join(outDir, 'chart.svg'), chartSvg(results));
+  log(`\nwrote ${join(outDir, 'results.json')}, results.md and chart.svg (${results.seconds.toFixed(0)} s)`);
+  // Missing tools are skips (exit 0); a client or section that broke fails the run, so CI sees it.
+  const failed = skipped.filter((s) => s.failed).length;
+  if (failed > 0) {
+    log(`${failed} failure${failed === 1 ? '' : 's'} (see FAILED above)`);
+    process.exitCode = 1;
+  }
+}
+
+/** Whole-run limits: a hang anywhere ends the run with an error instead of holding CI. */
+const RUN_LIMIT_MS = { quick: 120_000, full: 1_800_000 };
+
+const limit = setTimeout(() => {
+  console.error(`bench failed: not finished within ${RUN_LIMIT_MS[process.argv.includes('--quick') ? 'quick' : 'full'] / 1000} s`);
+  // The servers are children that end when this process's pipes to them close.
+  process.exit(1);
+}, RUN_LIMIT_MS[process.argv.includes('--quick') ? 'quick' : 'full']);
+limit.unref();
+
+main().then(
+  // Explicit exit: a client that failed may have left a socket open.
+  () => process.exit(process.exitCode ?? 0),
+  (e: Error) => {
+    console.error(`bench failed: ${e.stack ?? e.message}`);
+    process.exit(1);
+  },
+);

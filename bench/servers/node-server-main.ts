@@ -1,0 +1,56 @@
+/**
+ * The node:http benchmark server, run as its own process (so the client under test has the other core):
+ * HTTP/1.1 on one port, HTTP/2 over TLS on another, both answering BODY_PATH with the known body.
+ * Prints one line `READY {"h1":PORT,"h2":PORT,"nofile":…}` and exits when its stdin closes.
+ *   node node-server-main.js '{"keyPath":…,"certPath":…}'
+ */
+import http from 'node:http';
+import http2 from 'node:http2';
+import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { BODY_BYTES, BODY_PATH, benchBody } from '../body.js';
+import { nofileLimit } from '../fdlimit.js';
+
+const args = JSON.parse(process.argv[2] ?? '{}') as { keyPath?: string; certPath?: string };
+const body = benchBody();
+const h1Headers = { 'content-length': String(BODY_BYTES), 'content-type': 'application/octet-stream' };
+
+const h1 = http.createServer((req, res) => {
+  if (req.url !== BODY_PATH) {
+    res.writeHead(404, { 'content-length': '0' }).end();
+    return;
+  }
+  res.writeHead(200, h1Headers).end(body);
+});
+// Idle keep-alive connections are the point of the c10k section: none of Node's timers may close them.
+h1.keepAliveTimeout = 0;
+h1.requestTimeout = 0;
+h1.headersTimeout = 0;
+h1.listen({ host: '127.0.0.1', port: 0, backlog: 16_384 });
+await once(h1, 'listening');
+
+let h2Port = 0;
+if (args.keyPath && args.certPath) {
+  const h2 = http2.createSecureServer({
+    key: readFileSync(args.keyPath),
+    cert: readFileSync(args.certPath),
+    settings: { maxConcurrentStreams: 128 },
+  });
+  h2.on('stream', (stream, headers) => {
+    stream.on('error', () => {});
+    if (headers[':path'] !== BODY_PATH) {
+      stream.respond({ ':status': 404, 'content-length': '0' }, { endStream: true });
+      return;
+    }
+    stream.respond({ ':status': 200, 'content-length': String(BODY_BYTES), 'content-type': 'application/octet-stream' });
+    stream.end(body);
+  });
+  h2.on('sessionError', () => {});
+  h2.listen({ host: '127.0.0.1', port: 0, backlog: 1024 });
+  await once(h2, 'listening');
+  h2Port = (h2.address() as AddressInfo).port;
+}
+
+process.stdin.on('end', () => process.exit(0)).resume();
+process.stdout.write(`READY ${JSON.stringify({ h1: (h1.address() as AddressInfo).port, h2: h2Port, nofile: nofileLimit() })}\n`);
