@@ -1,6 +1,10 @@
-/** A Multi over TLS to a server that speaks only HTTP/1.1: the broadside wait ends, transfers spread as on plain http. */
+/**
+ * A Multi over TLS without nginx: to a server that speaks only HTTP/1.1 (the broadside wait ends and
+ * transfers spread as on plain http), and to a node:http2 server (removal and timeouts of streams).
+ */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import http2 from 'node:http2';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Multi } from '../../../src/multi/index.js';
@@ -38,6 +42,68 @@ describe('Multi over https to an http/1.1-only server', function () {
     });
     const opened = multi.stats().connectionsOpened;
     assert.ok(opened > 1 && opened <= 4, `${opened} connections`);
+    await multi.close();
+  });
+});
+
+describe('Multi over HTTP/2 to a node:http2 server', function () {
+  let cert: TestCert;
+  let server: http2.Http2SecureServer;
+  let port: number;
+  /** Streams the server holds open: /slow/N answers its head and then waits. */
+  const held: http2.ServerHttp2Stream[] = [];
+
+  before(async () => {
+    cert = makeCert();
+    server = http2.createSecureServer({ key: cert.key, cert: cert.cert, settings: { maxConcurrentStreams: 5 } });
+    server.on('stream', (stream, headers) => {
+      const path = String(headers[':path']);
+      if (path.startsWith('/slow')) {
+        stream.respond({ ':status': 200 });
+        stream.write('partial');
+        held.push(stream);
+        return;
+      }
+      stream.respond({ ':status': 200 });
+      stream.end(path);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => {
+    for (const s of held) s.destroy();
+    server.close();
+    cert.cleanup();
+  });
+
+  it('30 transfers on one session of 5 streams; a transfer removed mid-response frees its stream', async () => {
+    const multi = new Multi({ tls: { ca: cert.cert } });
+    const slow = multi.add({ url: `https://127.0.0.1:${port}/slow/1` });
+    const rest = Array.from({ length: 30 }, (_, i) => multi.add({ url: `https://127.0.0.1:${port}/r${i}` }));
+    const slowHead = new Promise<void>((resolve) => {
+      const check = (): void => (held.length > 0 ? resolve() : void setImmediate(check));
+      check();
+    });
+    await slowHead;
+    assert.equal(multi.remove(slow), true);
+    await assert.rejects(slow.done, (e: { code?: string }) => e.code === 'ERR_ABORTED');
+    const results = await Promise.all(rest.map((t) => t.done));
+    results.forEach((r, i) => assert.equal(String(r.body), `/r${i}`));
+    assert.equal(new Set(results.map((r) => r.info.connectionId)).size, 1);
+    assert.ok(Math.max(...results.map((r) => r.info.pipelinePosition)) < 5);
+    assert.equal(multi.stats().connectionsOpened, 1);
+    await multi.close();
+  });
+
+  it('a transfer timeout ends only that stream; the session carries on', async () => {
+    const multi = new Multi({ tls: { ca: cert.cert } });
+    const slow = multi.add({ url: `https://127.0.0.1:${port}/slow/2`, timeout: 200 });
+    const fast = multi.add({ url: `https://127.0.0.1:${port}/fast` });
+    await assert.rejects(slow.done, (e: { code?: string }) => e.code === 'ERR_TIMEOUT');
+    assert.equal(String((await fast.done).body), '/fast');
+    const after = await multi.add({ url: `https://127.0.0.1:${port}/after` }).done;
+    assert.equal(after.info.reused, true);
     await multi.close();
   });
 });
