@@ -35,6 +35,21 @@ export const RESOLVE_FLAGS: Options = {
   'doh-url': { type: 'string' },
 };
 
+/** TLS verification for https transfers and DoH requests alike, as in curl. */
+export const TLS_FLAGS: Options = {
+  insecure: { type: 'boolean', short: 'k' },
+  cacert: { type: 'string' },
+};
+
+/** The TLS options of --cacert and -k. */
+export function tlsOptions(values: Values): { ca?: string; rejectUnauthorized?: boolean } {
+  const cacert = str(values, 'cacert');
+  return {
+    ...(cacert !== undefined ? { ca: atFile(`@${cacert}`) } : {}),
+    ...(flag(values, 'insecure') ? { rejectUnauthorized: false } : {}),
+  };
+}
+
 export const EGRESS_FLAGS: Options = {
   interface: { type: 'string' },
   'local-port': { type: 'string' },

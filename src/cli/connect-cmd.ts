@@ -4,11 +4,11 @@
  * where error carries code, message, input, attempts and skips.
  */
 import { connect, type ConnectOptions } from '../connect/index.js';
-import { EGRESS_FLAGS, FAMILY_FLAGS, JSON_FLAG, RESOLVE_FLAGS, family, flag, list, num, parse, resolveOptions, str, usageError, type Values } from './args.js';
+import { EGRESS_FLAGS, FAMILY_FLAGS, JSON_FLAG, RESOLVE_FLAGS, TLS_FLAGS, family, flag, list, num, parse, resolveOptions, str, usageError, type Values } from './args.js';
 import { errorJson, errorLines, exitCodeOf, stdio, traceLines, type Io } from './format.js';
 import { withDoh } from './resolve-cmd.js';
 
-export const CONNECT_USAGE = 'connect HOST PORT [--interface SPEC] [--local-port N[-M]] [-4|-6] [--resolve H:P:A[,A]] [--connect-to H:P:H2:P2] [--happy-eyeballs-timeout-ms N] [--connect-timeout S] [--strict] [--doh-url URL] [--json]';
+export const CONNECT_USAGE = 'connect HOST PORT [--interface SPEC] [--local-port N[-M]] [-4|-6] [--resolve H:P:A[,A]] [--connect-to H:P:H2:P2] [--happy-eyeballs-timeout-ms N] [--connect-timeout S] [--strict] [--doh-url URL [--cacert FILE] [-k]] [--json]';
 
 type EgressFlags = Pick<ConnectOptions, 'interface' | 'localPort' | 'family' | 'happyEyeballsDelay' | 'timeout' | 'strict' | 'connectTo'>;
 
@@ -32,13 +32,13 @@ export function egressOptions(values: Values): EgressFlags {
 }
 
 export async function connectCommand(args: string[], io: Io = stdio): Promise<number> {
-  const { values, positionals } = parse(args, { ...JSON_FLAG, ...FAMILY_FLAGS, ...RESOLVE_FLAGS, ...EGRESS_FLAGS }, 'connect');
+  const { values, positionals } = parse(args, { ...JSON_FLAG, ...FAMILY_FLAGS, ...RESOLVE_FLAGS, ...EGRESS_FLAGS, ...TLS_FLAGS }, 'connect');
   if (positionals.length !== 2) throw usageError('HOST', `usage: hiper ${CONNECT_USAGE}`);
   const [host, portText] = positionals as [string, string];
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw usageError('PORT', `PORT must be 1-65535, got "${portText}"`);
   const egress = egressOptions(values);
-  const resolve = withDoh({ ...resolveOptions(values), ...(egress.family ? { family: egress.family } : {}) }, str(values, 'doh-url'));
+  const resolve = withDoh({ ...resolveOptions(values), ...(egress.family ? { family: egress.family } : {}) }, values);
   const json = flag(values, 'json');
   try {
     const { socket, trace } = await connect({ host, port, ...egress, resolve });

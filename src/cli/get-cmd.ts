@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { HiperError } from '../shared/errors.js';
 import { Multi, multiDohTransport, type TransferInfo, type TransferOptions, type TransferResult } from '../multi/index.js';
 import {
-  EGRESS_FLAGS, FAMILY_FLAGS, JSON_FLAG, RESOLVE_FLAGS, atFile, flag, list, num, parse, resolveOptions, str, usageError, type Values,
+  EGRESS_FLAGS, FAMILY_FLAGS, JSON_FLAG, RESOLVE_FLAGS, TLS_FLAGS, atFile, flag, list, num, parse, resolveOptions, str, tlsOptions, usageError, type Values,
 } from './args.js';
 import { egressOptions } from './connect-cmd.js';
 import { errorJson, exitCodeOf, stdio, traceLines, type Io } from './format.js';
@@ -19,7 +19,7 @@ import { parseWriteOut, renderWriteOut, type WriteOutFormat } from './write-out.
 export const GET_USAGE = 'get URL... [--interface SPEC] [-4|-6] [--resolve H:P:A] [--connect-to H:P:H2:P2] [--doh-url URL] [--parallel] [--parallel-max N] [--pipeline N] [--http1.1|--http2] [-I] [-X METHOD] [-H "Name: value"] [-d DATA] [-o FILE] [-s] [-S] [-f] [-k] [--cacert FILE] [-m S] [-w FORMAT] [--json] [-v] [--waterfall FILE.svg]';
 
 const GET_FLAGS = {
-  ...JSON_FLAG, ...FAMILY_FLAGS, ...RESOLVE_FLAGS, ...EGRESS_FLAGS,
+  ...JSON_FLAG, ...FAMILY_FLAGS, ...RESOLVE_FLAGS, ...EGRESS_FLAGS, ...TLS_FLAGS,
   parallel: { type: 'boolean', short: 'Z' },
   'parallel-max': { type: 'string' },
   pipeline: { type: 'string' },
@@ -33,8 +33,6 @@ const GET_FLAGS = {
   silent: { type: 'boolean', short: 's' },
   'show-error': { type: 'boolean', short: 'S' },
   fail: { type: 'boolean', short: 'f' },
-  insecure: { type: 'boolean', short: 'k' },
-  cacert: { type: 'string' },
   'max-time': { type: 'string', short: 'm' },
   'write-out': { type: 'string', short: 'w' },
   verbose: { type: 'boolean', short: 'v' },
@@ -77,11 +75,7 @@ function plan(args: string[]): Plan {
   const method = str(values, 'request') ?? (flag(values, 'head') ? 'HEAD' : data.length > 0 ? 'POST' : 'GET');
   if (data.length > 0 && !headers.some(([n]) => n.toLowerCase() === 'content-type')) headers.push(['Content-Type', 'application/x-www-form-urlencoded']);
   const maxTime = num(values, 'max-time', 'seconds');
-  const cacert = str(values, 'cacert');
-  const tls = {
-    ...(cacert !== undefined ? { ca: atFile(`@${cacert}`) } : {}),
-    ...(flag(values, 'insecure') ? { rejectUnauthorized: false } : {}),
-  };
+  const tls = tlsOptions(values);
   const transfer: Omit<TransferOptions, 'url'> = {
     ...egress,
     method,

@@ -3,24 +3,26 @@
  * TTL. --json: { host, family, elapsedMs, addresses: [{ address, family, scopeId?, ttl?, source }] }.
  */
 import { resolve, httpsTransport, type ResolveOptions } from '../resolve/index.js';
-import { FAMILY_FLAGS, JSON_FLAG, RESOLVE_FLAGS, family, flag, parse, resolveOptions, str, usageError } from './args.js';
+import { FAMILY_FLAGS, JSON_FLAG, RESOLVE_FLAGS, TLS_FLAGS, family, flag, parse, resolveOptions, str, tlsOptions, usageError, type Values } from './args.js';
 import { addressLine, errorJson, errorLines, exitCodeOf, ms, stdio, type Io } from './format.js';
 
-export const RESOLVE_USAGE = 'resolve HOST [-4|-6] [--dns-servers LIST] [--dns-interface IF] [--dns-ipv4-addr A] [--dns-ipv6-addr A] [--doh-url URL] [--resolve H:P:A[,A]] [--json]';
+export const RESOLVE_USAGE = 'resolve HOST [-4|-6] [--dns-servers LIST] [--dns-interface IF] [--dns-ipv4-addr A] [--dns-ipv6-addr A] [--doh-url URL [--cacert FILE] [-k]] [--resolve H:P:A[,A]] [--json]';
 
 /** --doh-url for commands without a Multi: the requests leave from --dns-interface when given. */
-export function withDoh(o: ResolveOptions, url: string | undefined): ResolveOptions {
+export function withDoh(o: ResolveOptions, values: Values): ResolveOptions {
+  const url = str(values, 'doh-url');
   if (url === undefined) return o;
-  return { ...o, doh: { url, transport: httpsTransport(o.dnsInterface !== undefined ? { interface: o.dnsInterface } : {}) } };
+  const transport = httpsTransport({ ...tlsOptions(values), ...(o.dnsInterface !== undefined ? { interface: o.dnsInterface } : {}) });
+  return { ...o, doh: { url, transport } };
 }
 
 export async function resolveCommand(args: string[], io: Io = stdio): Promise<number> {
-  const { values, positionals } = parse(args, { ...JSON_FLAG, ...FAMILY_FLAGS, ...RESOLVE_FLAGS }, 'resolve');
+  const { values, positionals } = parse(args, { ...JSON_FLAG, ...FAMILY_FLAGS, ...RESOLVE_FLAGS, ...TLS_FLAGS }, 'resolve');
   if (positionals.length !== 1) throw usageError('HOST', `usage: hiper ${RESOLVE_USAGE}`);
   if (values['connect-to'] !== undefined) throw usageError('--connect-to', '--connect-to applies to connect and get, not resolve');
   const host = positionals[0]!;
   const fam = family(values);
-  const options = withDoh({ ...resolveOptions(values), family: fam }, str(values, 'doh-url'));
+  const options = withDoh({ ...resolveOptions(values), family: fam }, values);
   const json = flag(values, 'json');
   const started = performance.now();
   try {
