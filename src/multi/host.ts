@@ -37,7 +37,7 @@ export class WaitingLine {
       if (t.state === 'queued') return t;
       this.head++;
     }
-    this.compact();
+    if (this.head > 0) this.compact();
     return undefined;
   }
 

@@ -256,8 +256,8 @@ export class Multi implements MultiApi, ConnectionOwner, H2Owner {
 
   private send(conn: PoolConnection, t: TransferImpl, host: Host): void {
     if (conn.idleSince >= 0) {
+      // Its idle timer stays: when it fires it finds the connection busy, or idle since later (idleExpired).
       conn.idleSince = -1;
-      this.timers.cancel(conn.idleTimer);
       this.idleAll.delete(conn);
     }
     conn.send(t);
@@ -278,11 +278,24 @@ export class Multi implements MultiApi, ConnectionOwner, H2Owner {
     else host.withRoom.delete(conn);
   }
 
+  /**
+   * At most one idle timer per connection, left in the heap while the connection is busy, so that a
+   * connection going busy and idle with every request costs no timer work.
+   */
   private becomeIdle(conn: PoolConnection, hosts: Set<Host>): void {
     conn.idleSince = this.clock.now();
     this.idleAll.add(conn);
     for (const h of hosts) h.pushIdle(conn);
-    conn.idleTimer = this.timers.add(this.o.maxIdleTime, () => this.closeIdle(conn, true));
+    conn.idleTimer ??= this.timers.add(this.o.maxIdleTime, () => this.idleExpired(conn));
+  }
+
+  private idleExpired(conn: PoolConnection): void {
+    conn.idleTimer = undefined;
+    if (conn.idleSince < 0 || !this.servedBy.has(conn)) return;
+    const due = conn.idleSince + this.o.maxIdleTime;
+    const now = this.clock.now();
+    if (now >= due) this.closeIdle(conn, true);
+    else conn.idleTimer = this.timers.add(due - now, () => this.idleExpired(conn));
   }
 
   private closeIdle(conn: PoolConnection, expired: boolean): void {
@@ -380,6 +393,7 @@ export class Multi implements MultiApi, ConnectionOwner, H2Owner {
     this.total--;
     this.idleAll.delete(conn);
     this.timers.cancel(conn.idleTimer);
+    conn.idleTimer = undefined;
     conn.idleSince = -1;
     conn.closing = true;
     this.byRemote.get(conn.key)?.delete(conn);

@@ -11,6 +11,8 @@ import type { TimerEntry } from './timers.js';
 import type { ResponseHead, Transfer, TransferInfo, TransferOptions, TransferResult } from './types.js';
 
 const HTTP_VERSIONS = { 10: '1.0', 11: '1.1' } as const;
+/** The body of a result whose slices went to onData: one shared empty Buffer (nothing can be written to it). */
+const EMPTY = Buffer.alloc(0);
 
 export type TransferState = 'queued' | 'connecting' | 'sent' | 'done';
 
@@ -140,7 +142,7 @@ export class TransferImpl implements Transfer {
   complete(): void {
     if (this.ended) return;
     const head = this.head!;
-    const body = this.chunks === undefined ? Buffer.alloc(0) : this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    const body = this.chunks === undefined ? EMPTY : this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     this.completed = true;
     this.end();
     if (channels.transferDone.hasSubscribers) channels.transferDone.publish({ transfer: this, info: this.info });
