@@ -12,12 +12,11 @@ export interface Bounds {
   inflight: number;
   count: number;
   maxMs: number;
+  /** A run still unfinished this long after maxMs is stalled (a request that never settles); default STALL_MS. */
+  stallMs?: number;
 }
 
-/**
- * A run still unfinished this long after its time limit is stalled (a request that never settles):
- * it fails instead of hanging the whole benchmark.
- */
+/** A stalled run fails instead of hanging the whole benchmark. */
 export const STALL_MS = 5_000;
 
 export interface LoadRun {
@@ -48,7 +47,8 @@ export async function drive(client: BenchClient, path: string, b: Bounds): Promi
   };
   let timer: NodeJS.Timeout | undefined;
   const stalled = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${client.name} stalled: ${done} of ${issued} requests done ${b.maxMs + STALL_MS} ms after the start`)), b.maxMs + STALL_MS);
+    const limit = b.maxMs + (b.stallMs ?? STALL_MS);
+    timer = setTimeout(() => reject(new Error(`${client.name} stalled: ${done} of ${issued} requests done ${limit} ms after the start`)), limit);
   });
   try {
     await Promise.race([Promise.all(Array.from({ length: Math.min(b.inflight, b.count) }, worker)), stalled]);

@@ -5,10 +5,9 @@
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof dist-test/bench/profile-h1.js hiper 10x1 [ms] [origin]
  * Clients: hiper, undici, node:http. Scenarios: CONNECTIONSxDEPTH (1x1, 1x10, 10x1, …).
  */
-import { hiperClient, isSkipped, nodeHttpClient, undiciClient, type BenchClient } from './clients.js';
+import { hiperClient, isSkipped, loadMulti, nodeHttpClient, undiciClient, type BenchClient } from './clients.js';
 import { drive } from './load.js';
 import { BODY_PATH } from './body.js';
-import { loadMulti } from './clients.js';
 import { startNodeServer } from './servers/node-server.js';
 
 const [kind = 'hiper', scenario = '10x1', msArg = '3000', originArg] = process.argv.slice(2);

@@ -57,11 +57,11 @@ function parseArgs(argv: string[]): Args {
 function plans(quick: boolean): { load: LoadPlan; c10k: C10kPlan } {
   return quick
     ? {
-        load: { rounds: 2, warmup: 20, count: 100, maxMs: 150, ceilingRuns: 1, ceilingSeconds: 1, ceilingScenarios: 'first' },
+        load: { rounds: 2, warmup: 20, count: 100, maxMs: 150, ceilingRuns: 1, ceilingSeconds: 1, ceilingScenarios: 'first', stallMs: 2_000 },
         c10k: { levels: [10, 100], rounds: 2, count: 50, maxMs: 200, warmup: 10, growMs: 10_000, childMs: 30_000 },
       }
     : {
-        load: { rounds: 5, warmup: 2_000, count: 50_000, maxMs: 700, ceilingRuns: 3, ceilingSeconds: 1, ceilingScenarios: 'all' },
+        load: { rounds: 5, warmup: 2_000, count: 50_000, maxMs: 700, ceilingRuns: 3, ceilingSeconds: 1, ceilingScenarios: 'all', stallMs: 5_000 },
         c10k: { levels: [10, 1_000, 10_000], rounds: 7, count: 2_000, maxMs: 500, warmup: 300, growMs: 60_000, childMs: 180_000 },
       };
 }
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
     await stopAll();
   }
 
-  for (const r of [...results.throughput, ...results.h2]) skipped.push(...r.skipped.map((s) => ({ name: `${s.name} (${r.server}, ${r.scenario.label})`, reason: s.reason })));
+  for (const r of [...results.throughput, ...results.h2]) skipped.push(...r.skipped.map((s) => ({ ...s, name: `${s.name} (${r.server}, ${r.scenario.label})` })));
   results.targets = targets(results);
   results.seconds = (Date.now() - started) / 1000;
   machine.loadAverage.end = loadavg()[0]!;

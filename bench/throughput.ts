@@ -27,6 +27,8 @@ export interface LoadPlan {
   ceilingSeconds: number;
   /** Scenarios that get native ceilings (all, or only the first in quick mode). */
   ceilingScenarios: 'all' | 'first';
+  /** See Bounds.stallMs. */
+  stallMs: number;
 }
 
 export interface Tools {

@@ -38,8 +38,24 @@ const COLON = 0x3a;
 const COMMA = 0x2c;
 const SEMICOLON = 0x3b;
 
-/** Header names are shared by every connection; values are cached per connection. */
+/**
+ * Header names and values seen before, shared by every connection: a cache per connection would cost
+ * each idle keep-alive connection its slots and strings.
+ */
 const NAMES = new Latin1Cache(256);
+const VALUES = new Latin1Cache(1024);
+/** What an idle parser holds: nothing of its own (a line buffer is allocated when a line is first cut). */
+const NO_BYTES = Buffer.alloc(0);
+const NO_FIELDS = Object.freeze([]) as unknown as Array<[string, string]>;
+
+/**
+ * The index of the first LF in buf[pos, end), or -1. A plain loop: head lines are short, and
+ * Buffer#indexOf is a call into C++ that costs more than scanning a few dozen bytes here.
+ */
+function indexOfLf(buf: Buffer, pos: number, end: number): number {
+  for (let i = pos; i < end; i++) if (buf[i] === LF) return i;
+  return -1;
+}
 
 function isOws(b: number | undefined): boolean {
   return b === SP || b === HTAB;
@@ -64,14 +80,13 @@ export class ResponseParser implements ResponseParserApi {
   private readonly maxHeaders: number;
   private readonly rejectBareLf: boolean;
 
-  private readonly values = new Latin1Cache(64);
   private state = IDLE;
   private failure: HiperError | undefined;
   /** Responses completed on this connection (for error details). */
   private responses = 0;
 
   /** A line cut by a chunk boundary: its first part, until the rest arrives. */
-  private line: Buffer = Buffer.alloc(0);
+  private line: Buffer = NO_BYTES;
   private lineLen = 0;
   /** Bytes still allowed in the current head, trailer section or chunk-size line. */
   private budget = 0;
@@ -81,8 +96,8 @@ export class ResponseParser implements ResponseParserApi {
   private httpVersion: 10 | 11 = 11;
   private statusCode = 0;
   private statusMessage = '';
-  private headers: Array<[string, string]> = [];
-  private trailers: Array<[string, string]> = [];
+  private headers: Array<[string, string]> = NO_FIELDS;
+  private trailers: Array<[string, string]> = NO_FIELDS;
   private contentLength = -1;
   private teSeen = false;
   private teChunkedLast = false;
@@ -206,7 +221,15 @@ export class ResponseParser implements ResponseParserApi {
   private readLines(chunk: Buffer, pos: number): number {
     const end = chunk.length;
     while (pos < end) {
-      const lf = chunk.indexOf(LF, pos);
+      if (this.state === HEADERS && this.lineLen === 0) {
+        const next = this.headerLine(chunk, pos, end);
+        if (next >= 0) {
+          pos = next;
+          if (this.state !== HEADERS) break;
+          continue;
+        }
+      }
+      const lf = indexOfLf(chunk, pos, end);
       if (lf < 0) {
         this.spend(end - pos, chunk, pos);
         this.keepPartial(chunk, pos, end);
@@ -226,6 +249,46 @@ export class ResponseParser implements ResponseParserApi {
       if (s !== STATUS && s !== HEADERS && s !== CHUNK_SIZE && s !== TRAILERS) break;
     }
     return pos;
+  }
+
+  /**
+   * The common header line, whole in this chunk, in one pass: "name:" OWS value CRLF, the value's
+   * validation also finding the line's end. Returns where the next line starts, or -1 to leave the
+   * line to the general path (cut by the chunk's end, bare LF, trailing OWS, anything wrong), which
+   * reads it again from `s` and reports any error exactly as always.
+   */
+  private headerLine(buf: Buffer, s: number, end: number): number {
+    let i = s;
+    let c = buf[i]!;
+    if (c === CR) {
+      if (i + 1 >= end || buf[i + 1] !== LF || this.budget < 2) return -1;
+      this.budget -= 2;
+      this.endHead();
+      return i + 2;
+    }
+    let nameHash = 0;
+    while (TOKEN[c] === 1) {
+      nameHash = hashStep(nameHash, c);
+      if (++i === end) return -1;
+      c = buf[i]!;
+    }
+    if (c !== COLON || i === s) return -1;
+    const ne = i++;
+    while (i < end && isOws(buf[i])) i++;
+    const vs = i;
+    let valueHash = 0;
+    for (; i < end; i++) {
+      c = buf[i]!;
+      if (FIELD_VALUE[c] === 0) break;
+      valueHash = hashStep(valueHash, c);
+    }
+    // CR and LF are not field-value bytes: the loop stopped at the line's end, or at a byte the general path reports.
+    if (i + 1 >= end || buf[i] !== CR || buf[i + 1] !== LF) return -1;
+    if ((i > vs && isOws(buf[i - 1])) || i + 2 - s > this.budget || this.headers.length >= this.maxHeaders) return -1;
+    this.budget -= i + 2 - s;
+    this.headers.push([NAMES.get(buf, s, ne, nameHash), VALUES.get(buf, vs, i, valueHash)]);
+    this.noteFraming(buf, s, ne, vs, i);
+    return i + 2;
   }
 
   private spend(n: number, chunk: Buffer, pos: number): void {
@@ -322,7 +385,7 @@ export class ResponseParser implements ResponseParserApi {
       }
       valueHash = hashStep(valueHash, c);
     }
-    list.push([NAMES.get(buf, s, i, nameHash), this.values.get(buf, vs, ve, valueHash)]);
+    list.push([NAMES.get(buf, s, i, nameHash), VALUES.get(buf, vs, ve, valueHash)]);
     if (list === this.headers) this.noteFraming(buf, s, i, vs, ve);
   }
 
@@ -507,6 +570,9 @@ export class ResponseParser implements ResponseParserApi {
   }
 
   private complete(): void {
+    // The handler has them; an idle connection keeps no reference.
+    this.headers = NO_FIELDS;
+    this.trailers = NO_FIELDS;
     this.responses++;
     this.state = this.keepAlive ? IDLE : CLOSED;
     this.handler.onComplete();

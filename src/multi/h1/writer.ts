@@ -101,12 +101,38 @@ export interface EncodedRequest {
 }
 
 /**
+ * Requests without headers or body (a client repeating GETs), encoded once: by "METHOD path host",
+ * unambiguous as neither a method nor a path holds a space. Entries are frozen and shared; the oldest
+ * goes first when the cache is full.
+ */
+const PLAIN = new Map<string, EncodedRequest>();
+const PLAIN_MAX = 256;
+
+/**
  * Checks and encodes a request: "METHOD path HTTP/1.1", Host (from spec.host unless a Host header is
  * given; sent first), the headers in order with their names as given, and Content-Length for a body
  * (or 0 for POST/PUT/PATCH without one). A given Content-Length must match the body; Transfer-Encoding
- * cannot be combined with a body of known size.
+ * cannot be combined with a body of known size. The result is read-only (it may be shared).
  */
 export function encodeRequest(spec: RequestSpec): EncodedRequest {
+  if (spec.headers !== undefined || spec.body !== undefined || typeof spec.method !== 'string' || typeof spec.path !== 'string' || typeof spec.host !== 'string') {
+    return encode(spec);
+  }
+  const key = `${spec.method} ${spec.path} ${spec.host}`;
+  let encoded = PLAIN.get(key);
+  if (encoded === undefined) {
+    const fresh = encode(spec);
+    // A Buffer of its own: a small Buffer.from is a slice of a shared 8 KiB pool, which it would pin.
+    const head = Buffer.allocUnsafeSlow(fresh.head.length);
+    fresh.head.copy(head);
+    encoded = Object.freeze({ head, body: Object.freeze(fresh.body) as Buffer[] });
+    if (PLAIN.size >= PLAIN_MAX) PLAIN.delete(PLAIN.keys().next().value!);
+    PLAIN.set(key, encoded);
+  }
+  return encoded;
+}
+
+function encode(spec: RequestSpec): EncodedRequest {
   checkRequestLine(spec);
   const headers = validateHeaders(spec.headers);
   const body = bodyBuffers(spec.body);
