@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { HiperError } from '../shared/errors.js';
-import type { ConnectTrace } from '../connect/types.js';
+import type { KeptTrace } from './host.js';
 import { ResponseParser } from './h1/parser.js';
 import { writeEncoded } from './h1/writer.js';
 import type { ParserLimits, ResponseHandler, ResponseHead } from './h1/types.js';
@@ -47,7 +47,7 @@ export class H1Connection implements Carrier, ResponseHandler {
   constructor(
     readonly id: number,
     readonly socket: Socket,
-    readonly trace: ConnectTrace,
+    readonly trace: KeptTrace,
     readonly createdAt: number,
     /** The pool key: scheme, remote address, port, egress. */
     readonly key: string,

@@ -13,7 +13,7 @@ import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHt
 import { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { HiperError, errnoCode } from '../shared/errors.js';
-import type { ConnectTrace } from '../connect/types.js';
+import type { KeptTrace } from './host.js';
 import { H2_CANCEL, H2_NO_ERROR, H2_REFUSED_STREAM, h2Error } from './h2-errors.js';
 import { h2RequestHeaders } from './h2-headers.js';
 import type { TimerEntry } from './timers.js';
@@ -101,7 +101,7 @@ export class H2Connection implements Carrier {
   constructor(
     readonly id: number,
     readonly socket: TLSSocket,
-    readonly trace: ConnectTrace,
+    readonly trace: KeptTrace,
     readonly createdAt: number,
     /** The pool key: scheme, remote address, port, egress. */
     readonly key: string,

@@ -4,6 +4,7 @@
  * resolved to the same address (see Multi.adopt).
  */
 import type { AddressRecord } from '../shared/types.js';
+import type { ConnectTrace } from '../connect/types.js';
 import type { H1Connection } from './h1-connection.js';
 import type { H2Connection } from './h2-connection.js';
 import type { TransferImpl } from './transfer.js';
@@ -65,6 +66,20 @@ export class WaitingLine {
  */
 export function penalised(c: PoolConnection, penalty: number): boolean {
   return c.bytesOutstanding !== Infinity && c.bytesOutstanding > penalty;
+}
+
+/**
+ * What a pooled connection keeps of its connect trace: what every transfer on it reports. The whole
+ * trace goes only to the transfer that opened it, so an idle connection holds less.
+ */
+export type KeptTrace = Pick<ConnectTrace, 'local' | 'remote' | 'bindMethod' | 'interface' | 'alpn' | 'tlsVersion'>;
+
+export function keptTrace(t: ConnectTrace): KeptTrace {
+  const kept: KeptTrace = { local: t.local, remote: t.remote, bindMethod: t.bindMethod };
+  if (t.interface !== undefined) kept.interface = t.interface;
+  if (t.alpn !== undefined) kept.alpn = t.alpn;
+  if (t.tlsVersion !== undefined) kept.tlsVersion = t.tlsVersion;
+  return kept;
 }
 
 /** Ends the egress part of an https host's key when its transfers offer only http/1.1 in ALPN. */

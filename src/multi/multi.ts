@@ -25,7 +25,7 @@ import { connect as defaultConnector, type ConnectOptions, type Connection, type
 import { encodeRequest } from './h1/writer.js';
 import { H1Connection, type ConnectionOwner } from './h1-connection.js';
 import { H2Connection, type H2Owner } from './h2-connection.js';
-import { Host, ONLY_HTTP11, penalised, type PoolConnection } from './host.js';
+import { Host, ONLY_HTTP11, keptTrace, penalised, type PoolConnection } from './host.js';
 import { TimerHeap } from './timers.js';
 import { TransferImpl } from './transfer.js';
 import { checkMultiOptions, checkTransferOptions, egressKey } from './options.js';
@@ -360,9 +360,10 @@ export class Multi implements MultiApi, ConnectionOwner, H2Owner {
       return;
     }
     const key = host.remoteKey(trace.remote.address);
+    const kept = keptTrace(trace);
     const conn = trace.alpn === 'h2'
-      ? new H2Connection(id, socket as TLSSocket, trace, this.clock.now(), key, this, this.o.parserLimits)
-      : new H1Connection(id, socket, trace, this.clock.now(), key, this, this.o.parserLimits);
+      ? new H2Connection(id, socket as TLSSocket, kept, this.clock.now(), key, this, this.o.parserLimits)
+      : new H1Connection(id, socket, kept, this.clock.now(), key, this, this.o.parserLimits);
     if (host.scheme === 'https') host.protocol = trace.alpn === 'h2' ? 'h2' : 'http/1.1';
     this.total++;
     host.connections.add(conn);

@@ -22,7 +22,26 @@ export interface TargetUrl {
 
 const ZONED = /^([a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?\[[0-9a-f:.]+)%(?:25)?([^\]]*)(\].*)$/i;
 
+/**
+ * Parsed URL strings, the oldest dropped first when full: a client repeating requests to the same URLs
+ * parses each once (new URL() and the zone check cost several µs per transfer). Entries are frozen, as
+ * they are shared.
+ */
+const PARSED = new Map<string, TargetUrl>();
+const PARSED_MAX = 256;
+
 export function parseTargetUrl(input: string | URL): TargetUrl {
+  if (typeof input !== 'string') return parseUncached(input);
+  let target = PARSED.get(input);
+  if (target === undefined) {
+    target = Object.freeze(parseUncached(input));
+    if (PARSED.size >= PARSED_MAX) PARSED.delete(PARSED.keys().next().value!);
+    PARSED.set(input, target);
+  }
+  return target;
+}
+
+function parseUncached(input: string | URL): TargetUrl {
   const text = String(input);
   let zone: string | undefined;
   let rest = text;
