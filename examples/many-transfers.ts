@@ -1,6 +1,7 @@
 /**
- * Many transfers on one thread: a Multi with pipelining, and what each transfer's info tells (its
- * connection, place in the pipeline, reuse, timings). Without a URL it serves itself on loopback.
+ * Many transfers on one thread: a Multi with pipelining, a progress count on stderr while they run (on
+ * a terminal), and what each transfer's info tells (its connection, place in the pipeline, reuse,
+ * timings). Without a URL it serves itself on loopback.
  *
  *   node dist-test/examples/many-transfers.js [URL] [COUNT] [--interface SPEC]
  */
@@ -23,6 +24,15 @@ if (url === undefined) {
 
 const multi = new Multi({ pipelining: true, maxPipelineLength: 10, maxConnectionsPerHost: 4 });
 const transfers = Array.from({ length: count }, (_, i) => multi.add({ url: new URL(`?n=${i}`, url).href, ...(values.interface ? { interface: values.interface } : {}) }));
+let done = 0;
+let bytes = 0;
+for (const t of transfers) {
+  void t.done.then((r) => {
+    done++;
+    bytes += r.body.length;
+    if (process.stderr.isTTY) process.stderr.write(`\r${done}/${count} done, ${bytes} bytes${done === count ? '\n' : ''}`);
+  }, () => void done++);
+}
 for (const t of transfers) {
   try {
     const { status, info } = await t.done;

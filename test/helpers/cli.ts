@@ -1,8 +1,13 @@
-/** Runs the compiled `hiper` command as a child process: exit code, stdout and stderr. */
+/** Runs the compiled `hiper` command, or an example, as a child process: exit code, stdout and stderr. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** A compiled example script by name ("health-check"). */
+export function example(name: string): string {
+  return fileURLToPath(new URL(`../../examples/${name}.js`, import.meta.url));
+}
 
 export interface CliRun {
   code: number | null;
@@ -11,15 +16,19 @@ export interface CliRun {
 }
 
 export function runCli(args: string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<CliRun> {
+  return runNode(CLI, args, options);
+}
+
+export function runNode(script: string, args: string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(options.cwd ? { cwd: options.cwd } : {}) });
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(options.cwd ? { cwd: options.cwd } : {}) });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += String(d)));
     child.stderr.on('data', (d) => (err += String(d)));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`hiper ${args.join(' ')} did not finish within ${options.timeoutMs ?? 20_000} ms\n${out}\n${err}`));
+      reject(new Error(`${script} ${args.join(' ')} did not finish within ${options.timeoutMs ?? 20_000} ms\n${out}\n${err}`));
     }, options.timeoutMs ?? 20_000);
     child.on('close', (code) => {
       clearTimeout(timer);
