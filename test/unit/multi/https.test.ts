@@ -77,17 +77,21 @@ describe('Multi over HTTP/2 to a node:http2 server', function () {
     cert.cleanup();
   });
 
-  it('30 transfers on one session of 5 streams; a transfer removed mid-response frees its stream', async () => {
+  it('a transfer removed mid-response cancels its stream; 30 more then share the session of 5 streams', async () => {
     const multi = new Multi({ tls: { ca: cert.cert } });
     const slow = multi.add({ url: `https://127.0.0.1:${port}/slow/1` });
-    const rest = Array.from({ length: 30 }, (_, i) => multi.add({ url: `https://127.0.0.1:${port}/r${i}` }));
     const slowHead = new Promise<void>((resolve) => {
       const check = (): void => (held.length > 0 ? resolve() : void setImmediate(check));
       check();
     });
     await slowHead;
+    const serverSawCancel = once(held[0]!, 'close');
     assert.equal(multi.remove(slow), true);
     await assert.rejects(slow.done, (e: { code?: string }) => e.code === 'ERR_ABORTED');
+    // node:http2's server counts a cancelled stream against its limit until its own 'close' (and refuses
+    // a new one with ENHANCE_YOUR_CALM meanwhile, on Node 24): the rest go once it has let go.
+    await serverSawCancel;
+    const rest = Array.from({ length: 30 }, (_, i) => multi.add({ url: `https://127.0.0.1:${port}/r${i}` }));
     const results = await Promise.all(rest.map((t) => t.done));
     results.forEach((r, i) => assert.equal(String(r.body), `/r${i}`));
     assert.equal(new Set(results.map((r) => r.info.connectionId)).size, 1);
