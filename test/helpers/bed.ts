@@ -132,6 +132,14 @@ export class Bed {
         .listen(${port}, '::', () => console.log('ready'));`);
   }
 
+  /** An HTTP server on the peer (port 8080 on every address) whose body is the client's source address. */
+  whoamiHttp(port = 8080): Promise<ChildProcess> {
+    return this.peerNode(`
+      import http from 'node:http';
+      http.createServer((req, res) => res.end(req.socket.remoteAddress.replace(/^::ffff:/, '')))
+        .listen(${port}, '::', () => console.log('ready'));`);
+  }
+
   async close(): Promise<void> {
     for (const c of this.children) {
       if (c.exitCode === null && c.signalCode === null) {

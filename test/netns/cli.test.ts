@@ -10,10 +10,7 @@ describe('hiper command in the namespace bed', function () {
 
   before(async () => {
     bed = await Bed.create();
-    await bed.peerNode(`
-      import http from 'node:http';
-      http.createServer((req, res) => res.end(req.socket.remoteAddress.replace(/^::ffff:/, '')))
-        .listen(8080, '::', () => console.log('ready'));`);
+    await bed.whoamiHttp();
   });
   after(() => bed?.close());
 

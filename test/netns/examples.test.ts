@@ -8,10 +8,7 @@ describe('examples in the namespace bed', function () {
   let bed: Bed;
   before(async () => {
     bed = await Bed.create();
-    await bed.peerNode(`
-      import http from 'node:http';
-      http.createServer((req, res) => res.end(req.socket.remoteAddress.replace(/^::ffff:/, '')))
-        .listen(8080, '::', () => console.log('ready'));`);
+    await bed.whoamiHttp();
   });
   after(() => bed?.close());
 

@@ -1,8 +1,7 @@
 /** The examples that need nothing but loopback, run as they are (the namespace ones are in test/netns). */
 import assert from 'node:assert/strict';
-import { makeCert, type TestCert } from '../../helpers/cert.js';
 import { example, runNode } from '../../helpers/cli.js';
-import { DohFixture } from '../resolve/doh-fixture.js';
+import { useDohFixture } from '../resolve/doh-fixture.js';
 
 describe('examples on loopback', function () {
   this.timeout(30_000);
@@ -17,28 +16,19 @@ describe('examples on loopback', function () {
   });
 
   describe('doh-pinned', () => {
-    let cert: TestCert;
-    let fixture: DohFixture;
-    before(async () => {
-      cert = makeCert();
-      fixture = await DohFixture.start(cert);
-    });
-    after(async () => {
-      await fixture.close();
-      cert.cleanup();
-    });
+    const doh = useDohFixture();
 
     it('resolves over DoH with the request leaving from the pinned interface (lo)', async () => {
-      const before = fixture.seen.length;
-      const r = await runNode(example('doh-pinned'), ['www.hiper.test', fixture.url, 'lo', '--cacert', cert.certPath]);
+      const before = doh.fixture.seen.length;
+      const r = await runNode(example('doh-pinned'), ['www.hiper.test', doh.fixture.url, 'lo', '--cacert', doh.cert.certPath]);
       assert.equal(r.code, 0, r.err);
       assert.match(r.out, /^198\.51\.100\.10 IPv4 ttl 30 \(doh\)$/m);
       assert.match(r.out, /^2001:db8::10 IPv6 ttl 30 \(doh\)$/m);
-      assert.ok(fixture.seen.slice(before).every((s) => s.remoteAddress.replace(/^::ffff:/, '') === '127.0.0.1'));
+      assert.ok(doh.fixture.seen.slice(before).every((s) => s.remoteAddress.replace(/^::ffff:/, '') === '127.0.0.1'));
     });
 
     it('an interface that does not exist is an error naming it', async () => {
-      const r = await runNode(example('doh-pinned'), ['www.hiper.test', fixture.url, 'nope0', '--cacert', cert.certPath]);
+      const r = await runNode(example('doh-pinned'), ['www.hiper.test', doh.fixture.url, 'nope0', '--cacert', doh.cert.certPath]);
       assert.equal(r.code, 1);
       assert.match(r.err, /ERR_INTERFACE_NOT_FOUND.*nope0/);
     });

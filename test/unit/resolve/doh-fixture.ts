@@ -3,7 +3,7 @@ import https from 'node:https';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import dnsPacket from 'dns-packet';
-import type { TestCert } from '../../helpers/cert.js';
+import { makeCert, type TestCert } from '../../helpers/cert.js';
 
 export interface SeenRequest {
   method: string;
@@ -113,4 +113,18 @@ export class DohFixture {
     this.server.close();
     await once(this.server, 'close');
   }
+}
+
+/** A DoH fixture with a certificate of its own for the enclosing suite: before() starts it, after() stops it. */
+export function useDohFixture(): { cert: TestCert; fixture: DohFixture } {
+  const box = {} as { cert: TestCert; fixture: DohFixture };
+  before(async () => {
+    box.cert = makeCert();
+    box.fixture = await DohFixture.start(box.cert);
+  });
+  after(async () => {
+    await box.fixture?.close();
+    box.cert?.cleanup();
+  });
+  return box;
 }
