@@ -7,6 +7,11 @@
  *     -> { fd: number } on success
  *     -> { errno: number, syscall: string } on failure (the socket is closed)
  *
+ *   openFd(family, device, localAddress, localPort, scopeId)
+ *     -> the fd (>= 0) on success, or -errno on failure (the socket is closed); then
+ *   lastSyscall() -> the name of the call that failed.
+ *   The connect path uses these: a number crosses into JavaScript without building an object.
+ *
  * Errors are returned, not thrown, so the JavaScript side maps errno to a name and to hiper's
  * error family in one place. Linux only; elsewhere the module reports itself unsupported.
  */
@@ -40,12 +45,6 @@ static napi_value make_result(napi_env env, int fd, int err, const char *syscall
   return obj;
 }
 
-static napi_value fail(napi_env env, int fd, const char *syscall) {
-  int err = errno;
-  if (fd >= 0) close(fd);
-  return make_result(env, -1, err, syscall);
-}
-
 /* Reads an optional string argument into buf; returns 1 if present, 0 if null/undefined, -1 if too long. */
 static int optional_string(napi_env env, napi_value v, char *buf, size_t size) {
   napi_valuetype t;
@@ -56,7 +55,60 @@ static int optional_string(napi_env env, napi_value v, char *buf, size_t size) {
   return 1;
 }
 
-static napi_value open_socket(napi_env env, napi_callback_info info) {
+/* Thread-local: workers each have their own. */
+static __thread const char *last_syscall = "socket";
+
+static int fail_fd(int fd, const char *syscall) {
+  int err = errno;
+  if (fd >= 0) close(fd);
+  last_syscall = syscall;
+  return -err;
+}
+
+/* Opens and binds the socket; returns the fd, or -errno with last_syscall set. */
+static int open_bound(int32_t family, int has_device, const char *device, int has_local, const char *local,
+                      int32_t port, int32_t scope_id) {
+  if (has_device < 0) { errno = ENAMETOOLONG; return fail_fd(-1, "setsockopt(SO_BINDTODEVICE)"); }
+  if (has_local < 0 || (family != 4 && family != 6) || port < 0 || port > 65535) {
+    errno = EINVAL;
+    return fail_fd(-1, "socket");
+  }
+
+  int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail_fd(-1, "socket");
+
+  if (has_device > 0 && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t)strlen(device) + 1) < 0)
+    return fail_fd(fd, "setsockopt(SO_BINDTODEVICE)");
+
+  if (has_local > 0 || port > 0) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    memset(&ss, 0, sizeof ss);
+    if (family == 6) {
+      struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&ss;
+      sa->sin6_family = AF_INET6;
+      sa->sin6_port = htons((uint16_t)port);
+      sa->sin6_scope_id = (uint32_t)scope_id;
+      if (has_local > 0 && inet_pton(AF_INET6, local, &sa->sin6_addr) != 1) { errno = EINVAL; return fail_fd(fd, "inet_pton"); }
+      len = sizeof *sa;
+    } else {
+      struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
+      sa->sin_family = AF_INET;
+      sa->sin_port = htons((uint16_t)port);
+      if (has_local > 0 && inet_pton(AF_INET, local, &sa->sin_addr) != 1) { errno = EINVAL; return fail_fd(fd, "inet_pton"); }
+      len = sizeof *sa;
+    }
+    /* Without a port, let connect() pick one later so the 4-tuple, not the port, must be unique. */
+    int one = 1;
+    if (port == 0 && setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) < 0)
+      return fail_fd(fd, "setsockopt(IP_BIND_ADDRESS_NO_PORT)");
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0) return fail_fd(fd, "bind");
+  }
+  return fd;
+}
+
+/* Reads the five arguments of openSocket/openFd and opens the socket; returns NULL after throwing. */
+static napi_value open_with_args(napi_env env, napi_callback_info info, int *result) {
   size_t argc = 5;
   napi_value argv[5];
   int32_t family = 0, port = 0, scope_id = 0;
@@ -71,43 +123,33 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   int has_local = optional_string(env, argv[2], local, sizeof local);
   CHECK(napi_get_value_int32(env, argv[3], &port));
   CHECK(napi_get_value_int32(env, argv[4], &scope_id));
-  if (has_device < 0) { errno = ENAMETOOLONG; return fail(env, -1, "setsockopt(SO_BINDTODEVICE)"); }
-  if (has_local < 0 || (family != 4 && family != 6) || port < 0 || port > 65535) {
-    errno = EINVAL;
-    return fail(env, -1, "socket");
+  *result = open_bound(family, has_device, device, has_local, local, port, scope_id);
+  return argv[0]; /* any non-NULL value: no exception pending */
+}
+
+static napi_value open_socket(napi_env env, napi_callback_info info) {
+  int r;
+  if (open_with_args(env, info, &r) == NULL) return NULL;
+  if (r < 0) {
+    errno = -r;
+    return make_result(env, -1, -r, last_syscall);
   }
+  return make_result(env, r, 0, NULL);
+}
 
-  int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return fail(env, -1, "socket");
+static napi_value open_fd(napi_env env, napi_callback_info info) {
+  int r;
+  napi_value out;
+  if (open_with_args(env, info, &r) == NULL) return NULL;
+  CHECK(napi_create_int32(env, r, &out));
+  return out;
+}
 
-  if (has_device > 0 && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t)strlen(device) + 1) < 0)
-    return fail(env, fd, "setsockopt(SO_BINDTODEVICE)");
-
-  if (has_local > 0 || port > 0) {
-    struct sockaddr_storage ss;
-    socklen_t len;
-    memset(&ss, 0, sizeof ss);
-    if (family == 6) {
-      struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&ss;
-      sa->sin6_family = AF_INET6;
-      sa->sin6_port = htons((uint16_t)port);
-      sa->sin6_scope_id = (uint32_t)scope_id;
-      if (has_local > 0 && inet_pton(AF_INET6, local, &sa->sin6_addr) != 1) { errno = EINVAL; return fail(env, fd, "inet_pton"); }
-      len = sizeof *sa;
-    } else {
-      struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
-      sa->sin_family = AF_INET;
-      sa->sin_port = htons((uint16_t)port);
-      if (has_local > 0 && inet_pton(AF_INET, local, &sa->sin_addr) != 1) { errno = EINVAL; return fail(env, fd, "inet_pton"); }
-      len = sizeof *sa;
-    }
-    /* Without a port, let connect() pick one later so the 4-tuple, not the port, must be unique. */
-    int one = 1;
-    if (port == 0 && setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) < 0)
-      return fail(env, fd, "setsockopt(IP_BIND_ADDRESS_NO_PORT)");
-    if (bind(fd, (struct sockaddr *)&ss, len) < 0) return fail(env, fd, "bind");
-  }
-  return make_result(env, fd, 0, NULL);
+static napi_value get_last_syscall(napi_env env, napi_callback_info info) {
+  napi_value out;
+  (void)info;
+  CHECK(napi_create_string_utf8(env, last_syscall, NAPI_AUTO_LENGTH, &out));
+  return out;
 }
 
 /* nameToIndex(name: string) -> interface index of this network namespace, or 0. */
@@ -125,6 +167,10 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   CHECK(napi_create_function(env, "openSocket", NAPI_AUTO_LENGTH, open_socket, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "openSocket", fn));
+  CHECK(napi_create_function(env, "openFd", NAPI_AUTO_LENGTH, open_fd, NULL, &fn));
+  CHECK(napi_set_named_property(env, exports, "openFd", fn));
+  CHECK(napi_create_function(env, "lastSyscall", NAPI_AUTO_LENGTH, get_last_syscall, NULL, &fn));
+  CHECK(napi_set_named_property(env, exports, "lastSyscall", fn));
   CHECK(napi_create_function(env, "nameToIndex", NAPI_AUTO_LENGTH, name_to_index, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "nameToIndex", fn));
   return exports;

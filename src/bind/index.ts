@@ -5,4 +5,4 @@ export { enrichInterfaces, type EnrichedInterface, type InterfaceDetails } from 
 export { if2ip, type If2IpResult, type RemoteAddress } from './if2ip.js';
 export { parseAddress, parseAddressLiteral, addressFamily, addressScope, formatWithZone, type ParsedAddress, type AddressScope } from './address.js';
 export { parseZonedAddress, resolveZone, type ZonedAddress } from './zone.js';
-export { deviceBinding, openBoundSocket, type DeviceBindingStatus, type OpenSocketOptions } from './device.js';
+export { deviceBinding, openBoundSocket, connectBoundSocket, type DeviceBindingStatus, type OpenSocketOptions } from './device.js';

@@ -1,19 +1,23 @@
 /**
- * connect(): open a connection from the right place. resolve -> egress -> plan (skips) -> Happy
+ * connect(): open a connection from the right place. egress -> resolve -> plan (skips) -> Happy
  * Eyeballs race of bound sockets -> optional TLS, with a trace that explains every attempt and skip.
  */
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { HiperError } from '../shared/errors.js';
-import { systemClock } from '../shared/clock.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { channels } from '../shared/diagnostics.js';
-import type { Skip } from '../shared/types.js';
+import type { AddressRecord, Skip } from '../shared/types.js';
 import { deviceBinding, interfaceTable, type InterfaceTable } from '../bind/index.js';
 import { applyConnectTo, resolve as defaultResolver } from '../resolve/index.js';
-import { resolveEgress, type Egress } from './egress.js';
+import type { Resolver } from '../resolve/types.js';
+import { planEgress, type Egress } from './egress.js';
+import { literalAddresses } from './literal.js';
+import { cancelDeadline, startDeadline, type Deadline } from './deadlines.js';
 import { planAttempts } from './plan.js';
-import { parsePortRange } from './ports.js';
-import { Race } from './race.js';
+import { parsePortRange, type PortRange } from './ports.js';
+import { Race, type RaceResult } from './race.js';
+import type { AttemptSetup } from './attempt.js';
 import { startTls } from './tls.js';
 import type { Attempt, ConnectOptions, Connection, ConnectTrace } from './types.js';
 
@@ -39,18 +43,6 @@ function checkOptions(o: ConnectOptions): void {
   }
 }
 
-/** The table, read again once if a named interface is missing (interfaces come and go). */
-async function egressFor(o: ConnectOptions, resolver: NonNullable<ConnectOptions['resolver']>): Promise<{ egress: Egress; table: InterfaceTable }> {
-  let table = interfaceTable();
-  try {
-    return { egress: await resolveEgress(o, table, resolver), table };
-  } catch (err) {
-    if ((err as HiperError).code !== 'ERR_INTERFACE_NOT_FOUND') throw err;
-    table = interfaceTable({ refresh: true });
-    return { egress: await resolveEgress(o, table, resolver), table };
-  }
-}
-
 function summary(attempts: Attempt[], skips: Skip[]): string {
   const parts = attempts.map((a) => `${a.remote.address}:${a.remote.port} ${a.outcome}${a.error ? ` (${a.error})` : ''} via ${a.method}${a.interface ? ` ${a.interface}` : ''}`);
   for (const s of skips) parts.push(`${s.remote} skipped (${s.reason})`);
@@ -58,20 +50,30 @@ function summary(attempts: Attempt[], skips: Skip[]): string {
 }
 
 /**
- * One connect() call: its steps, its time limit and its single settlement. A plain class rather than
- * nested promises: connect is on every new connection's path, so it allocates little.
+ * One connect() call: its steps, its time limit and its single settlement. A plain class driven by
+ * callbacks rather than nested promises: connect is on every new connection's path, so it allocates
+ * little, and with nothing to look up (an address literal, an interface or local address given as a
+ * literal) it runs straight from the call to the socket's connect without waiting for a microtask.
  */
 class ConnectOperation {
-  private readonly clock;
+  private readonly clock: Clock;
   private readonly start: number;
+  private readonly resolver: Resolver;
   private race: Race | undefined;
   private handshake: TLSSocket | undefined;
   private skips: Skip[] = [];
+  /** The time limit: on the shared deadline list with the default clock, else a timer of the injected clock. */
+  private deadline: Deadline | undefined;
   private timer: unknown;
   private settled = false;
-  private readonly onAbort = (): void => this.giveUp(new HiperError('ERR_ABORTED', `connecting to ${this.options.host}:${this.options.port} was aborted`, {
-    input: this.options.host, cause: this.options.signal?.reason,
-  }));
+  private ports: PortRange | undefined;
+  private target!: { host: string; port: number };
+  private table!: InterfaceTable;
+  private egress!: Egress;
+  private addresses!: AddressRecord[];
+  private namelookup = 0;
+  /** Set only with a signal. */
+  private onAbort: (() => void) | undefined;
 
   constructor(
     private readonly options: ConnectOptions,
@@ -80,18 +82,25 @@ class ConnectOperation {
   ) {
     this.clock = options.clock ?? systemClock;
     this.start = this.clock.now();
+    this.resolver = options.resolver ?? defaultResolver;
     const timeoutMs = options.timeout ?? DEFAULT_CONNECT_TIMEOUT;
-    this.timer = this.clock.setTimeout(() => this.timedOut(timeoutMs), timeoutMs);
-    if (options.signal) {
-      if (options.signal.aborted) this.onAbort();
-      else options.signal.addEventListener('abort', this.onAbort, { once: true });
+    const onDue = (): void => this.timedOut(timeoutMs);
+    if (options.clock === undefined) this.deadline = startDeadline(timeoutMs, this.start, onDue);
+    else this.timer = this.clock.setTimeout(onDue, timeoutMs);
+    const { signal } = options;
+    if (signal) {
+      this.onAbort = (): void => this.giveUp(new HiperError('ERR_ABORTED', `connecting to ${options.host}:${options.port} was aborted`, {
+        input: options.host, cause: signal.reason,
+      }));
+      if (signal.aborted) this.onAbort();
+      else signal.addEventListener('abort', this.onAbort, { once: true });
     }
   }
 
   private elapsed = (): number => this.clock.now() - this.start;
 
   private timedOut(timeoutMs: number): void {
-    this.timer = undefined;
+    this.timer = this.deadline = undefined;
     const attempts = this.race?.attempts.map((a) => a.record) ?? [];
     const { host, port } = this.options;
     this.giveUp(new HiperError('ERR_TIMEOUT', `connecting to ${host}:${port} took longer than ${timeoutMs} ms${attempts.length || this.skips.length ? `: ${summary(attempts, this.skips)}` : ''}`, {
@@ -99,10 +108,12 @@ class ConnectOperation {
     }));
   }
 
+  /** Ends with `err` and closes what is still open; settled first, so the race's own ending is not taken for the outcome. */
   private giveUp(err: unknown): void {
+    if (this.settled) return;
+    this.settle(undefined, err);
     this.race?.cancel();
     this.handshake?.destroy();
-    this.settle(undefined, err);
   }
 
   private settle(connection: Connection | undefined, err?: unknown): void {
@@ -111,8 +122,9 @@ class ConnectOperation {
       return;
     }
     this.settled = true;
+    if (this.deadline !== undefined) cancelDeadline(this.deadline);
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.options.signal?.removeEventListener('abort', this.onAbort);
+    if (this.onAbort) this.options.signal?.removeEventListener('abort', this.onAbort);
     const { host, port } = this.options;
     if (connection) {
       if (channels.connectSuccess.hasSubscribers) channels.connectSuccess.publish({ host, port, trace: connection.trace });
@@ -127,27 +139,61 @@ class ConnectOperation {
     if (channels.connectStart.hasSubscribers) {
       channels.connectStart.publish({ host: this.options.host, port: this.options.port, interface: this.options.interface });
     }
-    this.steps().then((c) => this.settle(c), (e) => this.giveUp(e));
+    this.step(this.begin);
   }
 
-  private async steps(): Promise<Connection> {
+  /** Runs one step; what it throws ends the connect. */
+  private step<T>(fn: (this: ConnectOperation, arg: T) => void, arg?: T): void {
+    if (this.settled) return; // given up (time limit, abort) while a lookup was under way
+    try {
+      fn.call(this, arg as T);
+    } catch (err) {
+      this.giveUp(err);
+    }
+  }
+
+  private begin(): void {
     const options = this.options;
-    const resolver = options.resolver ?? defaultResolver;
-    const ports = parsePortRange(options.localPort);
-    const target = options.connectTo?.length ? applyConnectTo(options.connectTo, options.host, options.port) : { host: options.host, port: options.port };
-    const { egress, table } = await egressFor(options, resolver);
+    this.ports = parsePortRange(options.localPort);
+    this.target = options.connectTo?.length ? applyConnectTo(options.connectTo, options.host, options.port) : { host: options.host, port: options.port };
+    const egress = this.planEgress();
+    if (egress instanceof Promise) egress.then((e) => this.step(this.withEgress, e), (err: unknown) => this.giveUp(err));
+    else this.withEgress(egress);
+  }
+
+  /** The egress for the cached interface table, read again once if a named interface is missing (interfaces come and go). */
+  private planEgress(): Egress | Promise<Egress> {
+    this.table = interfaceTable();
+    try {
+      return planEgress(this.options, this.table, this.resolver);
+    } catch (err) {
+      if ((err as HiperError).code !== 'ERR_INTERFACE_NOT_FOUND') throw err;
+      this.table = interfaceTable({ refresh: true });
+      return planEgress(this.options, this.table, this.resolver);
+    }
+  }
+
+  private withEgress(egress: Egress): void {
+    const { options, target } = this;
+    this.egress = egress;
     if (options.strict && egress.device !== undefined && !deviceBinding().available) {
       throw new HiperError('ERR_DEVICE_BIND_UNAVAILABLE', `strict: "${egress.label}" needs device binding, which is unavailable (${deviceBinding().reason}); no connection was attempted`, { input: options.interface });
     }
-    const addresses = await resolver(target.host, {
+    const literal = literalAddresses(target.host, options);
+    if (literal) return this.withAddresses(literal);
+    this.resolver(target.host, {
       ...options.resolve,
       ...(options.family ? { family: options.family } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       port: target.port,
-    });
-    const namelookup = this.elapsed();
-    if (this.settled) throw new HiperError('ERR_ABORTED', 'connect was given up during the lookup');
-    const plan = planAttempts(addresses, egress, table);
+    }).then((addresses) => this.step(this.withAddresses, addresses), (err: unknown) => this.giveUp(err));
+  }
+
+  private withAddresses(addresses: AddressRecord[]): void {
+    const { options, target, egress } = this;
+    this.namelookup = this.elapsed();
+    this.addresses = addresses;
+    const plan = planAttempts(addresses, egress, this.table);
     this.skips = plan.skips;
     if (channels.connectSkip.hasSubscribers) for (const skip of plan.skips) channels.connectSkip.publish({ host: target.host, port: target.port, skip });
     if (plan.candidates.length === 0) {
@@ -155,45 +201,56 @@ class ConnectOperation {
         input: options.interface ?? options.localAddress ?? target.host, details: { skips: this.skips, addresses },
       });
     }
-    const onAttempt = channels.connectAttempt.hasSubscribers
-      ? (attempt: Attempt): void => channels.connectAttempt.publish({ host: target.host, port: target.port, attempt })
-      : undefined;
-    this.race = new Race(plan.candidates, { port: target.port, ...(ports ? { ports } : {}), table, elapsed: this.elapsed, ...(onAttempt ? { onAttempt } : {}) }, {
+    const setup: AttemptSetup = {
+      port: target.port,
+      ports: this.ports,
+      table: this.table,
+      elapsed: this.elapsed,
+      onAttempt: channels.connectAttempt.hasSubscribers
+        ? (attempt: Attempt): void => channels.connectAttempt.publish({ host: target.host, port: target.port, attempt })
+        : undefined,
+    };
+    // The race may end before the constructor returns (every attempt refused at once).
+    this.race = new Race(plan.candidates, setup, {
       delay: options.happyEyeballsDelay ?? DEFAULT_ATTEMPT_DELAY,
       maxConcurrent: DEFAULT_MAX_CONCURRENT_ATTEMPTS,
       clock: this.clock,
-    });
-    const { winner, attempts } = await this.race.result();
+    }, (result) => this.step(this.raced, result));
+  }
+
+  private raced({ winner, attempts }: RaceResult): void {
+    const { options, target } = this;
     const records = attempts.map((a) => a.record);
     if (!winner) {
       throw new HiperError('ERR_CONNECT_ALL_FAILED', `could not connect to ${target.host}:${target.port}: ${summary(records, this.skips)}`, {
-        input: target.host, details: { attempts: records, skips: this.skips, addresses },
+        input: target.host, details: { attempts: records, skips: this.skips, addresses: this.addresses },
       });
     }
     const socket = winner.socket!;
     const trace: ConnectTrace = {
       host: target.host,
       port: target.port,
-      addresses,
+      addresses: this.addresses,
       attempts: records,
       skips: this.skips,
       local: { address: winner.record.local?.address ?? '', port: winner.record.local?.port ?? 0 },
       remote: { address: winner.record.remote.address, port: target.port, family: winner.record.remote.family },
       bindMethod: winner.record.method,
-      timings: { namelookup, connect: this.elapsed() },
+      timings: { namelookup: this.namelookup, connect: this.elapsed() },
     };
     if (winner.record.interface !== undefined) trace.interface = winner.record.interface;
-    if (!options.tls) return { socket, trace };
+    if (!options.tls) return this.settle({ socket, trace });
     const tlsOptions = options.tls === true ? {} : options.tls;
     const servername = tlsOptions.servername ?? (isIP(target.host) ? undefined : target.host);
     const handshake = startTls(socket, { ...tlsOptions, ...(servername ? { servername } : {}) }, target.host);
     this.handshake = handshake.secure;
-    const secure = await handshake.ready;
-    trace.timings.appconnect = this.elapsed();
-    if (secure.alpnProtocol) trace.alpn = secure.alpnProtocol;
-    const version = secure.getProtocol();
-    if (version) trace.tlsVersion = version;
-    return { socket: secure, trace };
+    handshake.ready.then((secure) => {
+      trace.timings.appconnect = this.elapsed();
+      if (secure.alpnProtocol) trace.alpn = secure.alpnProtocol;
+      const version = secure.getProtocol();
+      if (version) trace.tlsVersion = version;
+      this.settle({ socket: secure, trace });
+    }, (err: unknown) => this.giveUp(err));
   }
 }
 

@@ -23,34 +23,53 @@ function ifaceMustExist(table: InterfaceTable, name: string, spec: string): void
   }
 }
 
-async function localAddresses(host: string, spec: string, table: InterfaceTable, resolver: Resolver): Promise<Egress['locals']> {
+type Locals = NonNullable<Egress['locals']>;
+
+/** The local addresses of a host part: at once for a literal, through the resolver for a name. */
+function localAddresses(host: string, spec: string, table: InterfaceTable, resolver: Resolver): Locals | Promise<Locals> {
   const literal = parseAddress(host);
   if (literal) {
     const scopeId = literal.zone !== undefined ? resolveZone(literal.zone, table, host).scopeId : undefined;
     return [{ ...literal, ...(scopeId === undefined ? {} : { scopeId }) }];
   }
-  let records: AddressRecord[];
+  const unresolved = (err: unknown): HiperError =>
+    new HiperError('ERR_INVALID_INTERFACE_SPEC', `local host "${host}" of "${spec}" does not resolve`, { input: spec, cause: err });
+  let lookup: Promise<AddressRecord[]>;
   try {
-    records = await resolver(host, { cache: false });
+    lookup = resolver(host, { cache: false });
   } catch (err) {
-    throw new HiperError('ERR_INVALID_INTERFACE_SPEC', `local host "${host}" of "${spec}" does not resolve`, { input: spec, cause: err });
+    throw unresolved(err);
   }
-  return records.map((r) => {
-    const p = parseAddress(r.address)!;
-    return r.scopeId === undefined ? p : { ...p, scopeId: r.scopeId };
-  });
+  return lookup.then(
+    (records) => records.map((r) => {
+      const p = parseAddress(r.address)!;
+      return r.scopeId === undefined ? p : { ...p, scopeId: r.scopeId };
+    }),
+    (err: unknown) => { throw unresolved(err); },
+  );
 }
 
-/** Turns the interface spec and local address options into an Egress, or throws for bad input. */
-export async function resolveEgress(
+function withLocals(egress: Egress, locals: Locals | Promise<Locals>): Egress | Promise<Egress> {
+  if (Array.isArray(locals)) {
+    egress.locals = locals;
+    return egress;
+  }
+  return (locals as Promise<Locals>).then((l) => { egress.locals = l; return egress; });
+}
+
+/**
+ * The Egress, at once when nothing is to be resolved (no spec, an interface, literal addresses), else
+ * a promise; throws for bad input.
+ */
+export function planEgress(
   options: { interface?: string | undefined; localAddress?: string | undefined },
   table: InterfaceTable,
   resolver: Resolver,
-): Promise<Egress> {
+): Egress | Promise<Egress> {
   const { interface: spec, localAddress } = options;
   if (spec === undefined) {
     if (localAddress === undefined) return {};
-    return { label: localAddress, locals: await localAddresses(localAddress, localAddress, table, resolver) };
+    return withLocals({ label: localAddress }, localAddresses(localAddress, localAddress, table, resolver));
   }
   const parsed = parseInterfaceSpec(spec);
   if (localAddress !== undefined && parsed.kind !== 'if' && parsed.kind !== 'dev') {
@@ -62,15 +81,24 @@ export async function resolveEgress(
       break;
     case 'dev':
       // curl: a bare word is an interface if one has that name, else a local host.
-      if (!table.get(parsed.iface)) return { label: spec, locals: await localAddresses(parsed.host, spec, table, resolver) };
+      if (!table.get(parsed.iface)) return withLocals({ label: spec }, localAddresses(parsed.host, spec, table, resolver));
       break;
     case 'host':
-      return { label: spec, locals: await localAddresses(parsed.host, spec, table, resolver) };
+      return withLocals({ label: spec }, localAddresses(parsed.host, spec, table, resolver));
     case 'ifhost':
       ifaceMustExist(table, parsed.iface, spec);
-      return { label: spec, device: parsed.iface, locals: await localAddresses(parsed.host, spec, table, resolver) };
+      return withLocals({ label: spec, device: parsed.iface }, localAddresses(parsed.host, spec, table, resolver));
   }
   const egress: Egress = { label: spec, device: parsed.iface };
-  if (localAddress !== undefined) egress.locals = await localAddresses(localAddress, localAddress, table, resolver);
+  if (localAddress !== undefined) return withLocals(egress, localAddresses(localAddress, localAddress, table, resolver));
   return egress;
+}
+
+/** Turns the interface spec and local address options into an Egress, or throws for bad input. */
+export async function resolveEgress(
+  options: { interface?: string | undefined; localAddress?: string | undefined },
+  table: InterfaceTable,
+  resolver: Resolver,
+): Promise<Egress> {
+  return planEgress(options, table, resolver);
 }

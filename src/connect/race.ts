@@ -1,10 +1,12 @@
 /**
  * The Happy Eyeballs v2 race (RFC 8305 section 5): the first attempt starts at once, each next one
  * after the attempt delay or as soon as a running attempt fails, with at most `maxConcurrent` running.
- * The first to connect wins; every other attempt and the timer are closed.
+ * The first to connect wins; every other attempt and the timer are closed. The outcome is handed to a
+ * callback, not a promise: with a single address (the common case) no timer is armed and nothing
+ * waits for a microtask.
  */
 import type { Clock } from '../shared/clock.js';
-import { ConnectAttempt, type AttemptContext } from './attempt.js';
+import { ConnectAttempt, type AttemptContext, type AttemptSetup } from './attempt.js';
 import type { Candidate } from './plan.js';
 
 export interface RaceOptions {
@@ -22,21 +24,25 @@ export class Race {
   private running = 0;
   private timer: unknown;
   private settled = false;
-  private readonly done: Promise<RaceResult>;
-  private resolve!: (r: RaceResult) => void;
+  private readonly context: AttemptContext;
 
+  /** `done` is called once: with the winner, or with no winner once every attempt has failed or on cancel(). */
   constructor(
     private readonly candidates: Candidate[],
-    private readonly base: Omit<AttemptContext, 'onConnected' | 'onFailed'>,
+    setup: AttemptSetup,
     private readonly options: RaceOptions,
+    private readonly done: (r: RaceResult) => void,
   ) {
-    this.done = new Promise((resolve) => { this.resolve = resolve; });
+    this.context = {
+      port: setup.port,
+      ports: setup.ports,
+      table: setup.table,
+      elapsed: setup.elapsed,
+      onAttempt: setup.onAttempt,
+      onConnected: (a) => this.won(a),
+      onFailed: () => this.failed(),
+    };
     this.startNext();
-  }
-
-  /** Settles with the winner, or with no winner once every attempt has failed. */
-  result(): Promise<RaceResult> {
-    return this.done;
   }
 
   private startNext(): void {
@@ -44,12 +50,10 @@ export class Race {
     if (this.settled) return;
     if (this.next < this.candidates.length && this.running < this.options.maxConcurrent) {
       this.running++;
-      const attempt = new ConnectAttempt(this.candidates[this.next++]!, {
-        ...this.base,
-        onConnected: (a) => this.won(a),
-        onFailed: () => this.failed(),
-      });
+      // Pushed before it starts: an attempt that fails at once is already in the list.
+      const attempt = new ConnectAttempt(this.candidates[this.next++]!, this.context);
       this.attempts.push(attempt);
+      attempt.start();
     }
     if (this.settled) return;
     if (this.next < this.candidates.length) {
@@ -75,7 +79,7 @@ export class Race {
     this.settled = true;
     this.clearTimer();
     for (const a of this.attempts) if (a !== winner) a.cancel();
-    this.resolve({ winner, attempts: this.attempts } as RaceResult);
+    this.done({ winner, attempts: this.attempts } as RaceResult);
   }
 
   /** Gives up (timeout, abort): every running attempt is closed. */

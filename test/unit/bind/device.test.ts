@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import { deviceBinding, openBoundSocket } from '../../../src/bind/index.js';
+import { connectBoundSocket, deviceBinding, openBoundSocket } from '../../../src/bind/index.js';
+import { openFds, fdsSettle } from '../../helpers/fds.js';
 import { HiperError } from '../../../src/shared/index.js';
 import { needs } from '../../helpers/needs.js';
 
@@ -55,6 +56,57 @@ describe('device binding on loopback', function () {
         assert.equal(err.input, opts.device ?? opts.localAddress);
         return true;
       });
+    });
+  }
+
+  async function readAll(socket: net.Socket): Promise<string> {
+    let text = '';
+    for await (const chunk of socket) text += String(chunk);
+    return text;
+  }
+
+  it('connectBoundSocket: connects bound to lo and a local address, as the peer sees it', async () => {
+    assert.match(await readAll(connectBoundSocket({ family: 4, device: 'lo', localAddress: '127.0.0.3' }, port, '127.0.0.1')), /^127\.0\.0\.3:\d+$/);
+    assert.match(await readAll(connectBoundSocket({ family: 4, device: 'lo' }, port, '127.0.0.1')), /^127\.0\.0\.1:\d+$/);
+  });
+
+  it('connectBoundSocket: a connection refused is an error event, and the fd is released', async () => {
+    const probe = net.createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const dead = (probe.address() as net.AddressInfo).port;
+    probe.close();
+    await once(probe, 'close');
+    const before = openFds();
+    const socket = connectBoundSocket({ family: 4, device: 'lo', localAddress: '127.0.0.1' }, dead, '127.0.0.1');
+    const [err] = await once(socket, 'error') as [NodeJS.ErrnoException];
+    assert.equal(err.code, 'ECONNREFUSED');
+    assert.equal(await fdsSettle(before), before);
+  });
+
+  it('connectBoundSocket takes only an address literal of the socket\'s family', () => {
+    const before = openFds();
+    for (const host of ['localhost', '::1']) {
+      assert.throws(() => connectBoundSocket({ family: 4, device: 'lo' }, port, host), (err: unknown) => err instanceof HiperError && err.code === 'ERR_INVALID_ARGUMENT');
+    }
+    assert.equal(openFds(), before);
+  });
+
+  const connectRefusals: Array<[string, Parameters<typeof connectBoundSocket>[0], string]> = [
+    ['a device that does not exist', { family: 4, device: 'nosuch0' }, 'ENODEV'],
+    ['an address this host does not have', { family: 4, device: 'lo', localAddress: '198.51.100.77' }, 'EADDRNOTAVAIL'],
+    ['a port that is taken', { family: 4, device: 'lo', localAddress: '127.0.0.1', localPort: -1 }, 'EADDRINUSE'],
+  ];
+  for (const [what, options, errno] of connectRefusals) {
+    it(`connectBoundSocket refuses ${what} at once (${errno}), leaving no fd and sending nothing`, () => {
+      const opts = { ...options, ...(options.localPort === -1 ? { localPort: port } : {}) };
+      const before = openFds();
+      assert.throws(() => connectBoundSocket(opts, port, '127.0.0.1'), (err: unknown) => {
+        assert.ok(err instanceof HiperError);
+        assert.equal(err.code, 'ERR_DEVICE_BIND_FAILED');
+        assert.equal(err.details.errno, errno);
+        return true;
+      });
+      assert.equal(openFds(), before);
     });
   }
 

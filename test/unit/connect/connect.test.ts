@@ -4,6 +4,7 @@ import tls from 'node:tls';
 import dc from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { connect } from '../../../src/connect/index.js';
+import { pendingDeadlines } from '../../../src/connect/deadlines.js';
 import { HiperError, type AddressRecord } from '../../../src/shared/index.js';
 import type { Resolver } from '../../../src/resolve/types.js';
 import { deviceBinding } from '../../../src/bind/index.js';
@@ -158,6 +159,84 @@ describe('connect on loopback', function () {
     await assert.rejects(p, (e: unknown) => e instanceof HiperError && e.code === 'ERR_ABORTED');
   });
 
+  it('answers an address literal itself with the default resolver, and leaves no time limit behind', async () => {
+    const { socket, trace } = await connect({ host: '127.0.0.1', port });
+    socket.destroy();
+    assert.deepEqual(trace.addresses, [{ address: '127.0.0.1', family: 4, source: 'literal' }]);
+    assert.deepEqual(trace.attempts.map((a) => [a.remote.address, a.outcome, a.method]), [['127.0.0.1', 'connected', 'none']]);
+    assert.ok(trace.local.port > 0);
+    assert.equal(pendingDeadlines(), 0);
+  });
+
+  it('answers an IPv6 literal in its canonical form', async function () {
+    const v6 = net.createServer((s) => s.on('error', () => {}).end('six'));
+    try {
+      let v6port: number;
+      try {
+        v6port = await listen(v6, '::1');
+      } catch {
+        console.log('      skipped: no IPv6 loopback here');
+        return this.skip();
+      }
+      for (const host of ['0:0:0:0:0:0:0:1', '::1']) {
+        const { socket, trace } = await connect({ host, port: v6port });
+        assert.equal(await readAll(socket), 'six');
+        assert.deepEqual(trace.addresses, [{ address: '::1', family: 6, source: 'literal' }]);
+      }
+    } finally {
+      v6.close();
+    }
+  });
+
+  it('leaves the resolver to answer what is not a plain literal', async () => {
+    // A pinned entry may name a literal host.
+    const pinnedLiteral = await connect({ host: '127.0.0.9', port, resolve: { pinned: [`127.0.0.9:${port}:127.0.0.1`] } });
+    pinnedLiteral.socket.destroy();
+    assert.equal(pinnedLiteral.trace.remote.address, '127.0.0.1');
+    assert.equal(pinnedLiteral.trace.addresses[0]!.source, 'pinned');
+    // The wrong family for a literal is the resolver's error.
+    await assert.rejects(connect({ host: '127.0.0.1', port, family: 6 }), (e: unknown) => e instanceof HiperError && e.code === 'ERR_DNS_NOT_FOUND');
+    // A resolver given is asked even for a literal.
+    const asked: string[] = [];
+    const { socket } = await connect({ host: '127.0.0.2', port, resolver: async (host) => { asked.push(host); return [{ address: '127.0.0.1', family: 4, source: 'pinned' }]; } });
+    socket.destroy();
+    assert.deepEqual(asked, ['127.0.0.2']);
+  });
+
+  it('does nothing for a signal aborted before the call', async () => {
+    const asked: string[] = [];
+    const before = openFds();
+    await assert.rejects(connect({ host: 'a.test', port, signal: AbortSignal.abort(), resolver: async (h) => { asked.push(h); return []; } }),
+      (e: unknown) => e instanceof HiperError && e.code === 'ERR_ABORTED');
+    assert.deepEqual(asked, []);
+    assert.equal(openFds(), before);
+    assert.equal(pendingDeadlines(), 0);
+  });
+
+  it('times out with ERR_TIMEOUT on the process clock', async () => {
+    await assert.rejects(connect({ host: 'slow.test', port, resolver: () => new Promise(() => {}), timeout: 20 }),
+      (e: unknown) => e instanceof HiperError && e.code === 'ERR_TIMEOUT' && /20 ms/.test(e.message));
+    assert.equal(pendingDeadlines(), 0);
+  });
+
+  it('refuses a device-bound attempt whose only port is taken, at once and without a leak', async function () {
+    needs(this, deviceBinding().available, `device binding unavailable: ${deviceBinding().reason}`);
+    const taken = net.createServer();
+    const only = await listen(taken, '127.0.0.1');
+    const before = openFds();
+    try {
+      await assert.rejects(connect({ host: '127.0.0.1', port, interface: 'if!lo', localPort: only }), (e: unknown) => {
+        assert.ok(e instanceof HiperError && e.code === 'ERR_CONNECT_ALL_FAILED');
+        assert.deepEqual((e.details.attempts as Array<{ method: string; error: string }>).map((a) => [a.method, a.error]), [['device', 'ERR_LOCAL_PORT_EXHAUSTED']]);
+        return true;
+      });
+      assert.equal(await fdsSettle(before), before);
+      assert.equal(pendingDeadlines(), 0);
+    } finally {
+      taken.close();
+    }
+  });
+
   const refusals: Array<[string, Parameters<typeof connect>[0], string, RegExp]> = [
     ['an empty host', { host: '', port: 80 }, 'ERR_INVALID_ARGUMENT', /host must be/],
     ['port 0', { host: 'a.test', port: 0 }, 'ERR_INVALID_ARGUMENT', /port must be/],
@@ -207,6 +286,16 @@ describe('connect with TLS', function () {
     assert.match(trace.tlsVersion ?? '', /^TLSv1\.[23]$/);
     assert.ok(trace.timings.appconnect! >= trace.timings.connect);
     assert.equal(seen.at(-1), 'hiper.test');
+  });
+
+  it('runs TLS over a device-bound and over an address-bound socket', async function () {
+    needs(this, deviceBinding().available, `device binding unavailable: ${deviceBinding().reason}`);
+    for (const spec of ['if!lo', 'host!127.0.0.1']) {
+      const { socket, trace } = await connect({ host: 'hiper.test', port, interface: spec, resolver: pinned('127.0.0.1'), tls: { ca: cert.cert } });
+      assert.equal(await readAll(socket), 'hello');
+      assert.equal(trace.bindMethod, spec === 'if!lo' ? 'device' : 'address');
+      assert.ok(trace.timings.appconnect! >= trace.timings.connect);
+    }
   });
 
   it('sends no SNI for an IP literal', async () => {
