@@ -68,7 +68,7 @@ export function parse(args: string[], options: Options, command: string): { valu
   } catch (err) {
     const message = (err as Error).message;
     const flag = /'(-[^' ]+)/.exec(message)?.[1] ?? command;
-    throw usageError(flag, `${command}: ${message.replace(/\. To specify a positional.*$/s, '')}`);
+    throw usageError(flag, `${command}: ${message.replace(/\. To specify a positional.*$/s, '')} (hiper --help lists the flags)`);
   }
 }
 

@@ -1,6 +1,6 @@
 /** Text shapes shared by the commands: addresses, connect traces, errors. */
 import type { Attempt, ConnectTrace } from '../connect/index.js';
-import { HiperError } from '../shared/errors.js';
+import { ERROR_CODES, HiperError } from '../shared/errors.js';
 import type { AddressRecord, Skip } from '../shared/index.js';
 
 /** Where the commands write: stdout and stderr, or test doubles. */
@@ -25,6 +25,11 @@ export function addressLine(a: AddressRecord, i: number): string {
   return `  ${String(i + 1).padStart(2)}. ${(a.address + zone).padEnd(40)} IPv${a.family}  ${a.source.padEnd(7)} ${ttl}`.trimEnd();
 }
 
+/** How a socket was bound, in words: device binding (SO_BINDTODEVICE), a local address, or neither. */
+export function bindWords(method: string | undefined): string {
+  return method === 'device' ? 'bound to device' : method === 'address' ? 'bound to address' : 'unbound';
+}
+
 export function skipLine(s: Skip): string {
   return `  skip     ${s.remote.padEnd(44)} ${s.reason} (${s.code})`;
 }
@@ -33,7 +38,7 @@ export function attemptLine(a: Attempt): string {
   const from = a.local?.address ? ` from ${hostPort(a.local.address, a.local.port ?? 0)}` : '';
   const via = a.interface ? ` via ${a.interface}` : '';
   const outcome = a.outcome === 'failed' ? `failed: ${a.error ?? 'error'}` : a.outcome;
-  return `  attempt  ${hostPort(a.remote.address, a.remote.port, a.remote.family).padEnd(44)} at +${ms(a.startedAt)}${from}${via} (${a.method}) ${outcome} after ${ms(a.durationMs)}`;
+  return `  attempt  ${hostPort(a.remote.address, a.remote.port, a.remote.family).padEnd(44)} at +${ms(a.startedAt)}${from}${via} (${bindWords(a.method)}) ${outcome} after ${ms(a.durationMs)}`;
 }
 
 /** The plan, each skip and attempt, and the winner: what `hiper connect` and `get -v` print. */
@@ -44,7 +49,7 @@ export function traceLines(trace: ConnectTrace): string[] {
   for (const a of trace.attempts) lines.push(attemptLine(a));
   const via = trace.interface ? ` via ${trace.interface}` : '';
   const tls = trace.alpn !== undefined || trace.tlsVersion !== undefined ? `, ${trace.tlsVersion ?? 'TLS'} ${trace.alpn ?? ''} in ${ms((trace.timings.appconnect ?? 0) - trace.timings.connect)}`.trimEnd() : '';
-  lines.push(`connected ${hostPort(trace.local.address, trace.local.port)} -> ${hostPort(trace.remote.address, trace.remote.port, trace.remote.family)}${via} (${trace.bindMethod}) at ${ms(trace.timings.connect)}${tls}`);
+  lines.push(`connected ${hostPort(trace.local.address, trace.local.port)} -> ${hostPort(trace.remote.address, trace.remote.port, trace.remote.family)}${via} (${bindWords(trace.bindMethod)}) at ${ms(trace.timings.connect)}${tls}`);
   return lines;
 }
 
@@ -58,6 +63,14 @@ export function errorLines(err: unknown): string[] {
   for (const a of attempts ?? []) lines.push(attemptLine(a));
   return lines;
 }
+
+/** Output that could not be written (an -o or --waterfall file, a closed stdout): exit 23 as in curl. */
+export function outputError(input: string, cause: unknown): HiperError {
+  return new HiperError('ERR_WRITE_OUTPUT', `failure writing output to ${input}: ${cause instanceof Error ? cause.message : String(cause)}`, { input, cause });
+}
+
+/** curl's CURLE_WRITE_ERROR. */
+export const EXIT_WRITE_ERROR = ERROR_CODES.ERR_WRITE_OUTPUT.exit;
 
 /** An error as --json shows it: code, message, input and the structured details. */
 export function errorJson(err: unknown): Record<string, unknown> {

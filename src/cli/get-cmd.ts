@@ -11,7 +11,7 @@ import {
   EGRESS_FLAGS, FAMILY_FLAGS, JSON_FLAG, RESOLVE_FLAGS, TLS_FLAGS, atFile, flag, list, num, parse, resolveOptions, str, tlsOptions, usageError, type Values,
 } from './args.js';
 import { egressOptions } from './connect-cmd.js';
-import { errorJson, exitCodeOf, stdio, traceLines, type Io } from './format.js';
+import { EXIT_WRITE_ERROR, outputError, errorJson, exitCodeOf, stdio, traceLines, type Io } from './format.js';
 import { Progress } from './progress.js';
 import { waterfallSvg } from './waterfall.js';
 import { parseWriteOut, renderWriteOut, type WriteOutFormat } from './write-out.js';
@@ -118,7 +118,9 @@ function verboseLines(o: Outcome, options: Omit<TransferOptions, 'url'>): string
   const info = o.info;
   if (info.connectTrace && info.numConnects > 0) lines.push(...traceLines(info.connectTrace).map((l) => `* ${l}`));
   else if (info.connectionId !== undefined) lines.push(`* reusing connection ${info.connectionId}${info.pipelinePosition > 0 ? `, pipeline position ${info.pipelinePosition}` : ''}`);
-  lines.push(`> ${info.method} ${o.url}`);
+  // The request as curl -v shows it: target and version, Host, then the headers given with -H.
+  const url = new URL(o.url);
+  lines.push(`> ${info.method} ${url.pathname}${url.search} HTTP/${o.result?.httpVersion ?? info.httpVersion ?? '1.1'}`, `> Host: ${url.host}`);
   for (const [n, v] of (options.headers as Array<[string, string]> | undefined) ?? []) lines.push(`> ${n}: ${v}`);
   if (o.result) {
     lines.push(`< HTTP/${o.result.httpVersion} ${o.result.status} ${o.result.statusMessage}`.trimEnd());
@@ -178,8 +180,13 @@ export async function getCommand(args: string[], io: Io = stdio): Promise<number
     const output = p.outputs[i];
     if (r) {
       const content = flag(v, 'head') ? Buffer.from(headText(r)) : r.body;
-      if (output !== undefined) writeFileSync(output, content);
-      else if (!json) io.out.write(content);
+      if (output !== undefined) {
+        try {
+          writeFileSync(output, content);
+        } catch (err) {
+          o.error = outputError(output, err);
+        }
+      } else if (!json) io.out.write(content);
     }
     if (json) io.out.write(JSON.stringify(outcomeJson(o)) + '\n');
     if (p.writeOut) {
@@ -198,17 +205,29 @@ export async function getCommand(args: string[], io: Io = stdio): Promise<number
   const worker = async (): Promise<void> => {
     while (next < p.urls.length) await runOne(next++);
   };
-  await Promise.all(Array.from({ length: Math.min(p.parallel, p.urls.length) }, worker));
-  progress.clear();
-  await multi.close();
-
-  const waterfall = str(v, 'waterfall');
-  if (waterfall !== undefined) writeFileSync(waterfall, waterfallSvg(outcomes.map((o) => o.info), `hiper get: ${p.urls.length} transfer${p.urls.length === 1 ? '' : 's'}`));
-  for (const o of outcomes) {
-    const code = exitOf(o, flag(v, 'fail'));
-    if (code !== 0) return code;
+  try {
+    await Promise.all(Array.from({ length: Math.min(p.parallel, p.urls.length) }, worker));
+  } finally {
+    progress.clear();
+    await multi.close();
   }
-  return 0;
+
+  let code = 0;
+  for (const o of outcomes) {
+    code = exitOf(o, flag(v, 'fail'));
+    if (code !== 0) break;
+  }
+  const waterfall = str(v, 'waterfall');
+  if (waterfall !== undefined) {
+    try {
+      writeFileSync(waterfall, waterfallSvg(outcomes.map((o) => o.info), `hiper get: ${p.urls.length} transfer${p.urls.length === 1 ? '' : 's'}`));
+    } catch (err) {
+      const e = outputError(waterfall, err);
+      if (showErrors) io.err.write(`hiper: (${EXIT_WRITE_ERROR}) ${e.message}\n`);
+      if (code === 0) code = EXIT_WRITE_ERROR;
+    }
+  }
+  return code;
 }
 
 function egressOf(t: Omit<TransferOptions, 'url'>): Pick<TransferOptions, 'interface' | 'localAddress' | 'family' | 'strict'> {

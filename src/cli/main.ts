@@ -4,7 +4,7 @@ import { ERROR_CODES } from '../shared/errors.js';
 import { isUsageError, parse, JSON_FLAG, flag } from './args.js';
 import { connectCommand, CONNECT_USAGE } from './connect-cmd.js';
 import { demoCommand } from './demo.js';
-import { errorLines, exitCodeOf } from './format.js';
+import { EXIT_WRITE_ERROR, errorLines, exitCodeOf } from './format.js';
 import { getCommand, GET_USAGE } from './get-cmd.js';
 import { ifacesCommand } from './ifaces.js';
 import { resolveCommand, RESOLVE_USAGE } from './resolve-cmd.js';
@@ -12,7 +12,10 @@ import { WRITE_OUT_VARIABLES } from './write-out.js';
 
 /** Exit codes: curl's, one line per code with the hiper error codes that give it. */
 function exitCodeLines(): string {
-  const byExit = new Map<number, string[]>([[2, ['usage: an unknown flag or a bad value']], [22, ['--fail and an HTTP status >= 400']]]);
+  const byExit = new Map<number, string[]>([
+    [2, ['usage: an unknown flag or a bad value']],
+    [22, ['--fail and an HTTP status >= 400']],
+  ]);
   for (const [code, info] of Object.entries(ERROR_CODES)) byExit.set(info.exit, [...(byExit.get(info.exit) ?? []), code]);
   return [...byExit.entries()].sort(([a], [b]) => a - b).map(([exit, codes]) => `  ${String(exit).padStart(3)}  ${codes.join(', ')}`).join('\n');
 }
@@ -73,6 +76,13 @@ async function main(argv: string[]): Promise<number> {
       return 2;
   }
 }
+
+// A reader that went away (`hiper get ... | head`) ends the run quietly with curl's write error, as the
+// rest of the output has nowhere to go.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(EXIT_WRITE_ERROR);
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   ERR_PIPELINE_ABORTED: { meaning: 'the connection closed before the response and the one retry also failed', curl: 'CURLE_GOT_NOTHING', exit: 52 },
   ERR_CONNECTION_CLOSED: { meaning: 'the connection closed before the response was complete', curl: 'CURLE_RECV_ERROR', exit: 56 },
   ERR_HTTP2: { meaning: 'an HTTP/2 stream or session error (GOAWAY, RST_STREAM, refused stream)', curl: 'CURLE_HTTP2_STREAM', exit: 92 },
+  ERR_WRITE_OUTPUT: { meaning: 'output could not be written (an -o or --waterfall file, or a closed stdout)', curl: 'CURLE_WRITE_ERROR', exit: 23 },
   ERR_ABORTED: { meaning: 'the transfer was removed or the multi handle closed before it ended', curl: 'CURLE_ABORTED_BY_CALLBACK', exit: 42 },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -1,12 +1,13 @@
 /** The `hiper` command end to end: a child process against a server on loopback. */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../helpers/cli.js';
+import { CLI, runCli } from '../../helpers/cli.js';
 
 describe('hiper command', function () {
   this.timeout(30_000);
@@ -18,6 +19,7 @@ describe('hiper command', function () {
   before(async () => {
     server = http.createServer((req, res) => {
       if (req.url === '/404') res.statusCode = 404;
+      if (req.url === '/big') return void res.end(Buffer.alloc(8 << 20, 'big '));
       res.setHeader('content-type', 'text/plain');
       let body = '';
       req.on('data', (d) => (body += d));
@@ -62,9 +64,14 @@ describe('hiper command', function () {
     { what: 'a bad number: 2, naming the flag', args: () => ['get', '--parallel-max', '0', '--parallel', `${base}/`], code: 2, err: /--parallel-max expects an integer >= 1/ },
     { what: 'a bad header: 2', args: () => ['get', '-H', 'NoColon', `${base}/`], code: 2, err: /-H expects "Name: value"/ },
     { what: 'an unknown -w variable: warned, still runs', args: () => ['get', '-w', '%{nope}', `${base}/`], code: 0, err: /unknown --write-out variable: 'nope'/ },
+    { what: '-o into a folder that does not exist: 23, the next URL still on stdout', args: () => ['get', '-o', join(dir, 'none', 'x'), `${base}/x`, `${base}/y`], code: 23,
+      out: /^GET \/y$/, err: /\(23\) [^\n]*\/x: failure writing output to [^\n]*none\/x/ },
+    { what: '--waterfall into a folder that does not exist: 23', args: () => ['get', '--waterfall', join(dir, 'none', 'w.svg'), `${base}/x`], code: 23, err: /\(23\) failure writing output/ },
+    { what: '-v: the connect trace, the request and the response head on stderr', args: () => ['get', '-v', '-H', 'X-Test: v', `${base}/v?q=1`], code: 0, out: /^GET \/v\?q=1 x-test=v$/,
+      err: /^\* connect 127\.0\.0\.1:\d+[^]*\n\* connected [^\n]*\(unbound\)[^]*\n> GET \/v\?q=1 HTTP\/1\.1\n> Host: 127\.0\.0\.1:\d+\n> X-Test: v\n< HTTP\/1\.1 200 OK\n< / },
     { what: 'resolve with a pinned entry', args: () => ['resolve', '--resolve', 'pin.test:80:198.51.100.7', 'pin.test'], code: 0, out: /2 addresses|1 address[^]*\n +1\. 198\.51\.100\.7 +IPv4 +pinned\n/ },
     { what: 'resolve -6 of a name pinned to IPv4 only: 6', args: () => ['resolve', '-6', '--resolve', 'pin.test:80:198.51.100.7', 'pin.test'], code: 6 },
-    { what: 'connect: the attempt and the winner', args: () => ['connect', '127.0.0.1', String(port)], code: 0, out: /attempt +127\.0\.0\.1:\d+[^\n]*connected[^]*\nconnected 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ \(none\)/ },
+    { what: 'connect: the attempt and the winner', args: () => ['connect', '127.0.0.1', String(port)], code: 0, out: /attempt +127\.0\.0\.1:\d+[^\n]*connected[^]*\nconnected 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ \(unbound\)/ },
     { what: 'connect refused: 7', args: () => ['connect', '127.0.0.1', '1'], code: 7, err: /ECONNREFUSED/ },
     { what: 'connect with a bad port: 2', args: () => ['connect', '127.0.0.1', '70000'], code: 2, err: /PORT must be 1-65535/ },
     { what: 'no command: usage on stderr, 2', args: () => [], code: 2, err: /usage: hiper/ },
@@ -124,6 +131,34 @@ describe('hiper command', function () {
     const error = (JSON.parse(bad.out) as Record<string, any>).error;
     assert.equal(error.code, 'ERR_CONNECT_ALL_FAILED');
     assert.equal(error.attempts.length, 1);
+  });
+
+  it('get -w @file and -w @- (stdin) read the format as curl does', async () => {
+    const format = join(dir, 'format.txt');
+    writeFileSync(format, '[%{http_code} %{method}]\\n');
+    const fromFile = await runCli(['get', '-w', `@${format}`, `${base}/f`]);
+    assert.equal(fromFile.code, 0, fromFile.err);
+    assert.equal(fromFile.out, 'GET /f[200 GET]\n');
+    const child = spawn(process.execPath, [CLI, 'get', '-w', '@-', `${base}/s`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += String(d)));
+    child.stdin.end('<%{size_download}>');
+    const [code] = (await once(child, 'close')) as [number | null];
+    assert.equal(code, 0);
+    assert.equal(out, 'GET /s<6>');
+    const missing = await runCli(['get', '-w', `@${join(dir, 'none.txt')}`, `${base}/f`]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /cannot read .*none\.txt/);
+  });
+
+  it('stdout closed by its reader (| head): 23, quietly', async () => {
+    const child = spawn(process.execPath, [CLI, 'get', `${base}/big`, `${base}/big`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += String(d)));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const [code] = (await once(child, 'close')) as [number | null];
+    assert.equal(code, 23, err);
+    assert.equal(err, '');
   });
 
   it('demo: the tour runs on a fresh machine and exits 0', async () => {
