@@ -5,7 +5,7 @@
  */
 import { promises as dnsPromises } from 'node:dns';
 import { ResolveCache, resolve, type LowerLookup } from '../src/resolve/index.js';
-import { figure, fmt, isMain, type Figure } from './stats.js';
+import { figure, fmt, isMain, timedCalls, type Figure } from './stats.js';
 
 export interface ResolveBench {
   nsPerCall: Array<{ name: string; ns: Figure; calls: number }>;
@@ -13,17 +13,7 @@ export interface ResolveBench {
 }
 
 /** ns per call of `count` sequential awaited calls, stopping early at `maxMs`. */
-async function nsPerCall(fn: () => Promise<unknown>, count: number, maxMs: number): Promise<{ ns: number; calls: number }> {
-  const start = process.hrtime.bigint();
-  const deadline = start + BigInt(maxMs) * 1_000_000n;
-  let done = 0;
-  while (done < count) {
-    await fn();
-    done++;
-    if ((done & 1023) === 0 && process.hrtime.bigint() > deadline) break;
-  }
-  return { ns: Number(process.hrtime.bigint() - start) / done, calls: done };
-}
+const nsPerCall = (fn: () => Promise<unknown>, count: number, maxMs: number): Promise<{ ns: number; calls: number }> => timedCalls(fn, count, maxMs, 1024);
 
 function countingLookup(): { lookup: LowerLookup; count: () => number } {
   let n = 0;

@@ -11,6 +11,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { BODY_PATH, benchBody } from '../body.js';
 import { onPath } from '../ceilings.js';
+import { freePort } from '../../test/helpers/ports.js';
 
 /** Debian's place, used when PATH has no nginx (sbin is often not on a user's PATH). */
 const DEBIAN_NGINX = '/usr/sbin/nginx';
@@ -40,15 +41,6 @@ export function nginxMissing(nginx = findNginx()): string | undefined {
 function nginxVersion(nginx: string): string {
   const v = spawnSync(nginx, ['-v'], { encoding: 'utf8' });
   return /nginx\/(\S+)/.exec(v.stderr)?.[1] ?? 'unknown';
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as net.AddressInfo).port;
-  s.close();
-  await once(s, 'close');
-  return port;
 }
 
 /** Temp paths of the modules this nginx was built with (a path for a module left out is a config error). */

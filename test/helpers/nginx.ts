@@ -9,6 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestCert } from './cert.js';
+import { freePort } from './ports.js';
 
 export const NGINX = '/usr/sbin/nginx';
 
@@ -57,15 +58,6 @@ export interface NginxOptions {
 export interface Nginx {
   port: number;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as net.AddressInfo;
-  s.close();
-  await once(s, 'close');
-  return port;
 }
 
 async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {

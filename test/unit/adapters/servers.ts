@@ -56,14 +56,7 @@ export function h2Server(cert: { key: string; cert: string }, host = '127.0.0.1'
 }
 
 /** A port on which nothing listens. */
-export async function deadPort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as net.AddressInfo;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
+export { freePort as deadPort } from '../../helpers/ports.js';
 
 export const pinned = (...addresses: string[]): Resolver => async () =>
   addresses.map((address): AddressRecord => ({ address, family: address.includes(':') ? 6 : 4, source: 'pinned' }));

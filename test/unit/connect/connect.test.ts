@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { freePort as deadPort } from '../../helpers/ports.js';
 import net from 'node:net';
 import tls from 'node:tls';
 import dc from 'node:diagnostics_channel';
@@ -29,13 +30,6 @@ async function readAll(socket: net.Socket): Promise<string> {
 }
 
 /** A port on which nothing listens (bound and closed at once). */
-async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  const port = await listen(s);
-  s.close();
-  await once(s, 'close');
-  return port;
-}
 
 describe('connect on loopback', function () {
   let server: net.Server;
