@@ -1,19 +1,17 @@
 /**
  * Device binding: sockets opened by the native addon with SO_BINDTODEVICE and/or a bound local
  * address, handed to Node as `new net.Socket({ fd })` (openBoundSocket) or, on the connect path,
- * attached to the handle of a connecting net.Socket (connectBoundSocket). Without the addon (it did
- * not build, or this is not Linux), hiper falls back to address binding and says so through
- * `deviceBinding()`.
+ * attached to the handle of a connecting net.Socket (connectBoundSocket). The addon is the package's
+ * prebuild, else a local build (addon.ts); without either (or off Linux), hiper falls back to address
+ * binding and says so through `deviceBinding()`.
  * HIPER_DEVICE_BINDING=off in the environment turns device binding off (address binding only).
  */
-import { createRequire } from 'node:module';
-import { closeSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync } from 'node:fs';
 import { Socket, isIP } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { HiperError } from '../shared/errors.js';
 import type { Family } from '../shared/types.js';
+import { addonCandidates, loadAddon, packageRoot, type AddonSource } from './addon.js';
 
 interface Addon {
   openSocket(family: Family, device: string | null, localAddress: string | null, localPort: number, scopeId: number):
@@ -27,45 +25,24 @@ interface Addon {
 
 export interface DeviceBindingStatus {
   available: boolean;
+  /** Which addon was loaded: the package's prebuild, a build made at install, or none. */
+  addon: AddonSource | 'absent';
   /** Why not, when not available. */
   reason?: string;
-  /** Where the addon was loaded from. */
+  /** Where the addon was loaded from (or, when it failed to load, where it was tried). */
   path?: string;
 }
 
 let loaded: { addon?: Addon; status: DeviceBindingStatus } | undefined;
 
-/** Walks up from this module to the package root, where node-gyp puts build/Release. */
-function findAddon(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'build', 'Release', 'hiper_bind.node');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  return undefined;
-}
-
 function load(): { addon?: Addon; status: DeviceBindingStatus } {
   if (loaded) return loaded;
-  if (process.env.HIPER_DEVICE_BINDING === 'off') {
-    loaded = { status: { available: false, reason: 'turned off by HIPER_DEVICE_BINDING=off' } };
-    return loaded;
-  }
-  if (process.platform !== 'linux') {
-    loaded = { status: { available: false, reason: `device binding needs Linux (this is ${process.platform})` } };
-    return loaded;
-  }
-  const path = findAddon();
-  if (!path) {
-    loaded = { status: { available: false, reason: 'the native addon was not built (node-gyp failed or was skipped at install)' } };
-    return loaded;
-  }
-  try {
-    const addon = createRequire(import.meta.url)(path) as Addon;
-    loaded = { addon, status: { available: true, path } };
-  } catch (err) {
-    loaded = { status: { available: false, reason: `the native addon did not load: ${(err as Error).message}`, path } };
+  const absent = (reason: string, path?: string) => ({ status: { available: false, addon: 'absent' as const, reason, ...(path ? { path } : {}) } });
+  if (process.env.HIPER_DEVICE_BINDING === 'off') loaded = absent('turned off by HIPER_DEVICE_BINDING=off');
+  else if (process.platform !== 'linux') loaded = absent(`device binding needs Linux (this is ${process.platform})`);
+  else {
+    const r = loadAddon<Addon>(addonCandidates(packageRoot()));
+    loaded = r.addon ? { addon: r.addon, status: { available: true, addon: r.source, path: r.path } } : absent(r.reason, r.path);
   }
   return loaded;
 }

@@ -1,5 +1,6 @@
 /** `hiper ifaces [--json]`: the interface table, with whether device binding is available. */
 import { deviceBinding, enrichInterfaces, interfaceTable } from '../bind/index.js';
+import { deviceBindingLine } from './version.js';
 
 export async function ifacesCommand(options: { json: boolean }, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const interfaces = await enrichInterfaces(interfaceTable({ refresh: true }));
@@ -18,6 +19,6 @@ export async function ifacesCommand(options: { json: boolean }, out: NodeJS.Writ
       out.write(`    inet${a.family === 6 ? '6' : ''} ${a.cidr}${scope}\n`);
     }
   }
-  out.write(binding.available ? 'device binding: available (SO_BINDTODEVICE)\n' : `device binding: unavailable, address binding only (${binding.reason})\n`);
+  out.write(`${deviceBindingLine(binding)}\n`);
   return 0;
 }

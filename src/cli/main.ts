@@ -8,6 +8,7 @@ import { EXIT_WRITE_ERROR, errorLines, exitCodeOf } from './format.js';
 import { getCommand, GET_USAGE } from './get-cmd.js';
 import { ifacesCommand } from './ifaces.js';
 import { resolveCommand, RESOLVE_USAGE } from './resolve-cmd.js';
+import { versionCommand } from './version.js';
 import { WRITE_OUT_VARIABLES } from './write-out.js';
 
 /** Exit codes: curl's, one line per code with the hiper error codes that give it. */
@@ -33,6 +34,9 @@ commands:
       transfers through one Multi (sequential unless --parallel or --pipeline)
   demo
       a short tour on an embedded loopback server (what npm start runs)
+  -V, --version
+      hiper's version, the Node.js running it, and which device-binding addon is loaded
+      (prebuilt, built at install, or absent)
 
 Flags have curl's names and meanings. --interface takes curl's syntax: NAME, if!NAME, host!ADDR,
 ifhost!NAME!ADDR. -w takes curl's \\n \\t \\r \\\\ escapes, %% and @file (@- for stdin); variables:
@@ -63,6 +67,9 @@ async function main(argv: string[]): Promise<number> {
       return getCommand(rest);
     case 'demo':
       return demoCommand();
+    case '-V':
+    case '--version':
+      return versionCommand();
     case '-h':
     case '--help':
     case 'help':
