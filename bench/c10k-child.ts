@@ -4,7 +4,8 @@
  * which all go to one connection, and measures RSS growth per idle connection. Prints `RESULT {json}`.
  *   node --expose-gc c10k-child.js '{"kind":"hiper","origin":"http://127.0.0.1:PORT","levels":[10,1000],…}'
  */
-import { hiperClient, isSkipped, nodeHttpClient, rawSocketClient, undiciClient, type BenchClient, type ClientKind } from './clients.js';
+import { hiperClient, isSkipped, nodeHttpClient, undiciClient, type BenchClient, type ClientKind } from './clients.js';
+import { netClient } from './net-client.js';
 import { drive } from './load.js';
 import { BODY_PATH, checkBytes } from './body.js';
 import { figure } from './stats.js';
@@ -31,11 +32,14 @@ async function makeClient(a: C10kArgs, capacity: number): Promise<BenchClient | 
     case 'hiper':
       return hiperClient(a.origin, { pipelining: 1, connections: capacity });
     case 'undici':
-      return undiciClient(a.origin, { pipelining: 1, connections: capacity });
+      // A Pool as large as the level, one request per connection (the load is sequential). The in-flight
+      // watch is left off: it would hold a reference per connection, and memory per connection is measured here.
+      return undiciClient(a.origin, { pipelining: 1, connections: capacity, watchInFlight: false });
     case 'node:http':
       return nodeHttpClient(a.origin, { maxSockets: capacity });
     case 'net':
-      return rawSocketClient(a.origin);
+      // Sequential keep-alive sockets, opened as the concurrent requests of a level need them.
+      return netClient(a.origin, { connections: capacity, depth: 1, read: 'stream' });
     default:
       return { skipped: `no c10k variant for ${a.kind}` };
   }
@@ -63,7 +67,7 @@ async function grow(client: BenchClient, n: number, ms: number): Promise<void> {
   });
   try {
     await Promise.race([
-      Promise.all(Array.from({ length: n }, async () => checkBytes(client.name, await client.request(BODY_PATH)))),
+      Promise.all(Array.from({ length: n }, async () => checkBytes(client.name, BODY_PATH, await client.request(BODY_PATH)))),
       limit,
     ]);
   } finally {

@@ -1,9 +1,13 @@
 /**
- * bench/chart.svg, written by hand (no dependency): throughput per client for every scenario (bars, with
- * the min–max of the runs as a whisker), and µs per request against idle connections (lines, log x).
+ * bench/chart.svg, written by hand (no dependency): client CPU per request and requests per second for
+ * every scenario (bars, with the min–max of the runs as a whisker), and µs per request against idle
+ * connections (lines, log x).
  */
-import type { C10kResult, MeasuredKind, Results, ScenarioResult } from './results.js';
+import type { C10kResult, Measured, MeasuredKind, Results, ScenarioResult } from './results.js';
+import type { Figure } from './stats.js';
 import { machineLine } from './machine.js';
+import { bodyLabel } from './report.js';
+import { sizeLabel } from './body.js';
 
 const COLOURS: Record<MeasuredKind, string> = {
   hiper: '#1f77b4',
@@ -37,45 +41,75 @@ function niceMax(v: number): { max: number; step: number } {
   return { max: 10 * p, step: 2 * p };
 }
 
-function barsPanel(groups: ScenarioResult[], top: number): { svg: string[]; height: number } {
+/** A figure the bars show: client CPU per request (primary) or requests per second. */
+interface Metric {
+  title: string;
+  pick(m: Measured): Figure | undefined;
+  digits: number;
+}
+
+const CPU: Metric = { title: 'Client CPU µs per request (lower is better)', pick: (m) => m.cpuUsPerReq, digits: 1 };
+const RATE: Metric = { title: 'Requests per second', pick: (m) => m.reqPerSec, digits: 0 };
+
+function barsPanel(groups: ScenarioResult[], metric: Metric, heading: string, top: number): { svg: string[]; height: number } {
   const svg: string[] = [];
   const left = 250;
   const right = WIDTH - 70;
   const barH = 11;
-  const all = groups.flatMap((g) => g.measured.map((m) => m.reqPerSec.max));
+  const all = groups.flatMap((g) => g.measured.map((m) => metric.pick(m)?.max ?? 0));
   const { max, step } = niceMax(Math.max(0, ...all));
   const x = (v: number): number => left + ((right - left) * v) / max;
-  svg.push(text(20, top + 16, 'Requests per second per client (1 KiB body; bar: median of the runs, whisker: min–max)', `${FONT} font-size="15" font-weight="bold"`));
+  const label = (v: number): string => (metric.digits > 0 && v < 100 ? v.toFixed(metric.digits) : k(v));
+  svg.push(text(20, top + 16, `${metric.title}, ${heading} (bar: median of the runs, whisker: min–max)`, `${FONT} font-size="15" font-weight="bold"`));
   let y = top + 34;
   const axisTop = y;
   const rows: string[] = [];
   for (const g of groups) {
-    rows.push(text(20, y + 11, `${g.server} · ${g.scenario.label}`, `${FONT} font-size="12" font-weight="bold"`));
+    rows.push(text(20, y + 11, `${g.server} · ${g.scenario.label} · ${bodyLabel(g.scenario)}`, `${FONT} font-size="12" font-weight="bold"`));
     y += 16;
     const ms = [...g.measured].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
     for (const m of ms) {
+      const f = metric.pick(m);
+      if (f === undefined) continue;
       rows.push(text(left - 6, y + barH - 2, m.name, `${FONT} font-size="10" text-anchor="end"`));
-      rows.push(`<rect x="${left}" y="${y}" width="${(x(m.reqPerSec.median) - left).toFixed(1)}" height="${barH}" fill="${COLOURS[m.kind]}"/>`);
-      if (m.reqPerSec.runs > 1) {
+      rows.push(`<rect x="${left}" y="${y}" width="${(x(f.median) - left).toFixed(1)}" height="${barH}" fill="${COLOURS[m.kind]}"/>`);
+      if (f.runs > 1) {
         const cy = y + barH / 2;
-        rows.push(`<path d="M${x(m.reqPerSec.min).toFixed(1)} ${cy}H${x(m.reqPerSec.max).toFixed(1)}M${x(m.reqPerSec.min).toFixed(1)} ${cy - 3}v6M${x(m.reqPerSec.max).toFixed(1)} ${cy - 3}v6" stroke="#222" stroke-width="1" fill="none"/>`);
+        rows.push(`<path d="M${x(f.min).toFixed(1)} ${cy}H${x(f.max).toFixed(1)}M${x(f.min).toFixed(1)} ${cy - 3}v6M${x(f.max).toFixed(1)} ${cy - 3}v6" stroke="#222" stroke-width="1" fill="none"/>`);
       }
-      rows.push(text(x(m.reqPerSec.max) + 4, y + barH - 2, k(m.reqPerSec.median), `${FONT} font-size="10"`));
+      rows.push(text(x(f.max) + 4, y + barH - 2, label(f.median), `${FONT} font-size="10"`));
       y += barH + 3;
     }
-    for (const s of g.skipped.filter((s) => s.name === 'hiper')) {
-      rows.push(text(left - 6, y + barH - 2, 'hiper', `${FONT} font-size="10" text-anchor="end"`));
-      rows.push(text(left + 4, y + barH - 2, `skipped: ${s.reason}`, `${FONT} font-size="10" fill="#888"`));
+    // A peer left out is shown with its reason, so a missing bar is never silent.
+    for (const s of g.skipped.filter((s) => s.name === 'hiper' || s.name === 'undici')) {
+      rows.push(text(left - 6, y + barH - 2, s.name, `${FONT} font-size="10" text-anchor="end"`));
+      rows.push(text(left + 4, y + barH - 2, `${s.failed ? 'failed' : 'skipped'}: ${s.reason}`, `${FONT} font-size="10" fill="#888"`));
       y += barH + 3;
     }
     y += 8;
   }
   for (let v = 0; v <= max + step / 2; v += step) {
     svg.push(`<line x1="${x(v).toFixed(1)}" y1="${axisTop}" x2="${x(v).toFixed(1)}" y2="${y}" stroke="#e4e4e4"/>`);
-    svg.push(text(x(v), y + 12, k(v), `${FONT} font-size="10" text-anchor="middle" fill="#555"`));
+    svg.push(text(x(v), y + 12, label(v), `${FONT} font-size="10" text-anchor="middle" fill="#555"`));
   }
   svg.push(...rows);
   return { svg, height: y + 24 - top };
+}
+
+/** Bar panels, CPU first then requests per second, one pair per body size (their scales differ by orders of magnitude). */
+function barPanels(groups: ScenarioResult[], top: number): { svg: string[]; height: number } {
+  const svg: string[] = [];
+  let y = top;
+  const sizes = [...new Set(groups.map((g) => g.scenario.bodyBytes))].sort((a, b) => a - b);
+  for (const size of sizes) {
+    const these = groups.filter((g) => g.scenario.bodyBytes === size);
+    for (const metric of [CPU, RATE]) {
+      const p = barsPanel(these, metric, `${sizeLabel(size)} body`, y);
+      svg.push(...p.svg);
+      y += p.height + 10;
+    }
+  }
+  return { svg, height: y - top };
 }
 
 function linesPanel(c: C10kResult, top: number): { svg: string[]; height: number } {
@@ -122,7 +156,7 @@ function linesPanel(c: C10kResult, top: number): { svg: string[]; height: number
 export function chartSvg(r: Results): string {
   const head = text(20, 22, `hiper benchmarks (${r.mode} run, ${r.startedAt.slice(0, 10)})`, `${FONT} font-size="17" font-weight="bold"`);
   const machine = text(20, 40, machineLine(r.machine), `${FONT} font-size="10" fill="#555"`);
-  const bars = barsPanel([...r.throughput, ...r.h2], 50);
+  const bars = barPanels([...r.throughput, ...r.h2], 50);
   const lines = 'clients' in r.c10k ? linesPanel(r.c10k, 50 + bars.height + 10) : { svg: [], height: 0 };
   const height = 50 + bars.height + 10 + lines.height + 10;
   return [

@@ -1,17 +1,23 @@
 /**
  * The clients under test, each behind one small interface: GET a path, resolve to the number of body
  * bytes once the whole body has been read (the caller checks it), reject on any status but 200.
- * hiper's Multi is loaded dynamically, so the benchmarks still build and run while src/multi is unfinished.
+ * Bodies are read one of two ways: streamed (hiper's onData, the others counting 'data' events) or
+ * buffered (the whole body in one Buffer: hiper's result.body, undici's body.bytes(), node's chunks joined).
+ * hiper's Multi is loaded dynamically, so the benchmarks still build and run while src/multi is unfinished;
+ * undici too, so that a child process running another client does not pay for loading it.
+ * The raw net.Socket floor is in net-client.ts.
  */
 import http from 'node:http';
 import http2 from 'node:http2';
-import net from 'node:net';
 import { once } from 'node:events';
-import { Client, Pool } from 'undici';
-import { BODY_BYTES } from './body.js';
+import type { Client, Dispatcher } from 'undici';
+import { bodyBytes } from './body.js';
 import type { MultiOptions, MultiStats, TransferOptions, TransferResult } from '../src/multi/types.js';
 
 export type ClientKind = 'hiper' | 'undici' | 'node:http' | 'node:http2' | 'net';
+
+/** How a client reads a response body: slice by slice as it arrives, or whole into one Buffer. */
+export type BodyRead = 'stream' | 'buffer';
 
 export interface BenchClient {
   readonly kind: ClientKind;
@@ -20,7 +26,47 @@ export interface BenchClient {
   request(path: string): Promise<number>;
   /** Connections open now, where the client tells. */
   connections(): number | undefined;
+  /** Most requests in flight on one connection, where it can be known. */
+  readonly inFlight?: InFlight;
   close(): Promise<void>;
+}
+
+export interface InFlight {
+  /**
+   * Counting on or off. It is on only in the probe run that checks pipelining, never in a counted run,
+   * so that no client pays for being watched while it is measured.
+   */
+  watch(on: boolean): void;
+  /** The most requests the client had in flight on any one of its connections since the last take(). */
+  take(): number;
+}
+
+/** An InFlight that is told each connection's count as it changes, while watching. */
+export class InFlightMax implements InFlight {
+  private max = 0;
+  on = false;
+  private readonly switches: Array<(on: boolean) => void> = [];
+
+  see(n: number): void {
+    if (n > this.max) this.max = n;
+  }
+
+  /** Called with each change of watching (a client that must put a hook in place to count). */
+  onWatch(fn: (on: boolean) => void): void {
+    this.switches.push(fn);
+    fn(this.on);
+  }
+
+  watch(on: boolean): void {
+    this.on = on;
+    for (const fn of this.switches) fn(on);
+  }
+
+  take(): number {
+    const m = this.max;
+    this.max = 0;
+    return m;
+  }
 }
 
 /** A client that could not be made here, and why (the table shows the reason). */
@@ -28,7 +74,7 @@ export interface Skipped {
   skipped: string;
 }
 
-export function isSkipped(c: BenchClient | Skipped): c is Skipped {
+export function isSkipped<T extends object>(c: T | Skipped): c is Skipped {
   return 'skipped' in c;
 }
 
@@ -46,6 +92,20 @@ function countStream(stream: NodeJS.ReadableStream): Promise<number> {
   });
 }
 
+/** A Readable's whole body joined into one Buffer; its length. */
+function bufferStream(stream: NodeJS.ReadableStream): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.once('end', () => resolve((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).length));
+    stream.once('error', reject);
+  });
+}
+
+function readStream(stream: NodeJS.ReadableStream, read: BodyRead): Promise<number> {
+  return read === 'buffer' ? bufferStream(stream) : countStream(stream);
+}
+
 // --- undici
 
 export interface UndiciOptions {
@@ -55,9 +115,44 @@ export interface UndiciOptions {
   connections?: number;
   allowH2?: boolean;
   ca?: string;
+  /** Default 'stream'. */
+  read?: BodyRead;
+  /**
+   * Record the most requests in flight per connection (default true). Off where memory per connection
+   * is measured (c10k), since it keeps a reference to each connection's Client.
+   */
+  watchInFlight?: boolean;
 }
 
-export function undiciClient(origin: string, o: UndiciOptions): BenchClient {
+/**
+ * A Client that notes how many requests it has running (written and not yet answered, this one included)
+ * as each response starts: undici calls the handler's onResponseStarted then, for h1 and h2 alike.
+ * (At dispatch the count says little: undici may hold a request back to a later tick.)
+ */
+function watched(c: Client, seen: InFlightMax): Client {
+  const dispatch = c.dispatch;
+  const started = (): void => seen.see(c.stats.running);
+  const counting = (options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean => {
+    handler.onResponseStarted = started;
+    return dispatch.call(c, options, handler);
+  };
+  // The hook is in place only while watching: counted runs use undici's own dispatch.
+  seen.onWatch((on) => {
+    if (on) c.dispatch = counting;
+    else delete (c as { dispatch?: unknown }).dispatch;
+  });
+  return c;
+}
+
+/**
+ * undici as its best users set it up: a Client (one connection) or a Pool, with `pipelining` requests per
+ * connection. When pipelining, every request is sent with `blocking: false`: with undici's default for GET
+ * (`blocking: true`) the next request waits for the previous one's head, so with small bodies there is
+ * never more than one request on the wire.
+ */
+export async function undiciClient(origin: string, o: UndiciOptions): Promise<BenchClient> {
+  const { Client, Pool } = await import('undici');
+  const seen = o.watchInFlight === false ? undefined : new InFlightMax();
   const common = {
     pipelining: o.pipelining,
     // Idle connections are kept for the whole run (c10k): no keep-alive expiry on the client side.
@@ -66,21 +161,34 @@ export function undiciClient(origin: string, o: UndiciOptions): BenchClient {
     ...(o.allowH2 ? { allowH2: true, maxConcurrentStreams: o.pipelining } : {}),
     ...(o.ca ? { connect: { ca: o.ca } } : {}),
   };
+  const make = (opts: Client.Options): Client => {
+    const c = new Client(origin, opts);
+    return seen ? watched(c, seen) : c;
+  };
   const pooled = (o.connections ?? 1) > 1;
-  const d = pooled ? new Pool(origin, { ...common, connections: o.connections! }) : new Client(origin, common);
+  const d = pooled
+    ? new Pool(origin, { ...common, connections: o.connections!, ...(seen ? { factory: (_: URL, opts: object) => make(opts as Client.Options) } : {}) })
+    : make(common);
+  const pipelining = o.pipelining > 1;
+  const setup = pipelining ? `, pipelining ${o.pipelining}${o.allowH2 ? '' : ', blocking: false'}` : '';
   const name = pooled
-    ? `undici Pool ${o.connections} connections${o.pipelining > 1 ? `, pipelining ${o.pipelining}` : ''}`
-    : o.allowH2 ? `undici Client allowH2, ${o.pipelining} streams` : `undici Client pipelining ${o.pipelining}`;
+    ? `undici Pool ${o.connections} connections${setup}`
+    : o.allowH2 ? `undici Client allowH2, ${o.pipelining} streams` : `undici Client${setup || ' pipelining 1'}`;
+  const read = o.read ?? 'stream';
+  const send = pipelining
+    ? (path: string) => d.request({ path, method: 'GET', blocking: false })
+    : (path: string) => d.request({ path, method: 'GET' });
   return {
     kind: 'undici',
     name,
+    ...(seen ? { inFlight: seen } : {}),
     async request(path) {
-      const { statusCode, body } = await d.request({ path, method: 'GET' });
+      const { statusCode, body } = await send(path);
       if (statusCode !== 200) {
         await body.dump();
         throw badStatus(name, statusCode);
       }
-      return countStream(body);
+      return read === 'buffer' ? (await body.bytes()).length : countStream(body);
     },
     connections: () => (d instanceof Pool ? d.stats.connected : undefined),
     close: () => d.close(),
@@ -89,13 +197,16 @@ export function undiciClient(origin: string, o: UndiciOptions): BenchClient {
 
 // --- node:http
 
-export function nodeHttpClient(origin: string, o: { maxSockets: number }): BenchClient {
+export function nodeHttpClient(origin: string, o: { maxSockets: number; read?: BodyRead }): BenchClient {
   const url = new URL(origin);
+  const read = o.read ?? 'stream';
   const agent = new http.Agent({ keepAlive: true, maxSockets: o.maxSockets, maxFreeSockets: o.maxSockets, scheduling: 'lifo' });
   const name = `node:http Agent keepAlive, ${o.maxSockets === Infinity ? 'unlimited' : o.maxSockets} socket${o.maxSockets === 1 ? '' : 's'}`;
   return {
     kind: 'node:http',
     name,
+    // The Agent gives a socket to one request at a time.
+    inFlight: { watch: () => {}, take: () => 1 },
     request(path) {
       return new Promise((resolve, reject) => {
         const req = http.get({ agent, host: url.hostname, port: url.port, path }, (res) => {
@@ -104,7 +215,7 @@ export function nodeHttpClient(origin: string, o: { maxSockets: number }): Bench
             reject(badStatus(name, res.statusCode ?? 0));
             return;
           }
-          countStream(res).then(resolve, reject);
+          readStream(res, read).then(resolve, reject);
         });
         req.once('error', reject);
       });
@@ -122,16 +233,22 @@ export function nodeHttpClient(origin: string, o: { maxSockets: number }): Bench
 
 // --- node:http2 (one session, as a floor for clients built on node:http2)
 
-export async function nodeHttp2Client(origin: string, o: { ca: string }): Promise<BenchClient> {
+export async function nodeHttp2Client(origin: string, o: { ca: string; read?: BodyRead }): Promise<BenchClient> {
   const session = http2.connect(origin, { ca: o.ca });
   session.on('error', () => {});
   await once(session, 'connect');
   const name = 'node:http2 session (no client layer)';
+  const read = o.read ?? 'stream';
+  // Streams open on the one session: the requests in flight on the connection.
+  const seen = new InFlightMax();
+  let open = 0;
   return {
     kind: 'node:http2',
     name,
+    inFlight: seen,
     request(path) {
-      return new Promise((resolve, reject) => {
+      seen.see(++open);
+      return new Promise<number>((resolve, reject) => {
         const stream = session.request({ ':path': path, ':method': 'GET' });
         stream.once('response', (headers) => {
           const status = Number(headers[':status']);
@@ -140,88 +257,15 @@ export async function nodeHttp2Client(origin: string, o: { ca: string }): Promis
             reject(badStatus(name, status));
             return;
           }
-          countStream(stream).then(resolve, reject);
+          readStream(stream, read).then(resolve, reject);
         });
         stream.once('error', reject);
-      });
+      }).finally(() => open--);
     },
     connections: () => 1,
     async close() {
       session.close();
       if (!session.closed) await once(session, 'close');
-    },
-  };
-}
-
-// --- raw net.Socket: no HTTP client at all, the floor under every Node client (used by c10k)
-
-/**
- * Keep-alive sockets in a LIFO free list, one request at a time on each; a response is read by finding
- * the end of the head and its Content-Length (enough for the bench server's fixed answer, nothing more).
- */
-export function rawSocketClient(origin: string): BenchClient {
-  const url = new URL(origin);
-  const port = Number(url.port);
-  const free: net.Socket[] = [];
-  const all = new Set<net.Socket>();
-  const name = 'net.Socket, no HTTP client (floor)';
-  const HEAD_END = Buffer.from('\r\n\r\n');
-
-  const open = (): Promise<net.Socket> => new Promise((resolve, reject) => {
-    const s = net.connect(port, url.hostname);
-    s.setNoDelay(true);
-    s.once('connect', () => {
-      s.off('error', reject);
-      all.add(s);
-      s.on('close', () => all.delete(s));
-      resolve(s);
-    });
-    s.once('error', reject);
-  });
-
-  const exchange = (s: net.Socket, path: string): Promise<number> => new Promise((resolve, reject) => {
-    let head: Buffer | undefined = Buffer.alloc(0);
-    let remaining = -1;
-    let bodyBytes = 0;
-    const done = (e?: Error, n?: number): void => {
-      s.off('data', onData);
-      s.off('error', done);
-      if (e) reject(e);
-      else resolve(n!);
-    };
-    const onData = (c: Buffer): void => {
-      if (head !== undefined) {
-        head = Buffer.concat([head, c]);
-        const end = head.indexOf(HEAD_END);
-        if (end < 0) return;
-        const text = head.subarray(0, end).toString('latin1');
-        if (!text.startsWith('HTTP/1.1 200 ')) return done(badStatus(name, Number(text.slice(9, 12))));
-        remaining = Number(/\r\ncontent-length: *(\d+)/i.exec(text)?.[1] ?? NaN);
-        if (!Number.isInteger(remaining)) return done(new Error(`${name}: no Content-Length`));
-        c = head.subarray(end + 4);
-        head = undefined;
-      }
-      bodyBytes += c.length;
-      remaining -= c.length;
-      if (remaining <= 0) done(undefined, bodyBytes);
-    };
-    s.on('data', onData);
-    s.once('error', done);
-    s.write(`GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`);
-  });
-
-  return {
-    kind: 'net',
-    name,
-    async request(path) {
-      const s = free.pop() ?? (await open());
-      const n = await exchange(s, path);
-      free.push(s);
-      return n;
-    },
-    connections: () => all.size,
-    async close() {
-      for (const s of all) s.destroy();
     },
   };
 }
@@ -255,6 +299,8 @@ export interface HiperOptions {
   tls?: MultiOptions['tls'];
   httpVersion?: MultiOptions['httpVersion'];
   label?: string;
+  /** 'stream' (default): onData, result.body stays empty; 'buffer': no onData, the body comes in result.body. */
+  read?: BodyRead;
 }
 
 /** A hiper bench client and the Multi under it (for a probe transfer). */
@@ -277,16 +323,27 @@ async function makeHiper(origin: string, o: HiperOptions): Promise<{ client: Ben
   const name = o.label ?? (o.connections > 1
     ? `hiper Multi ${o.connections} connections${o.pipelining > 1 ? `, depth ${o.pipelining}` : ''}`
     : o.pipelining > 1 ? `hiper Multi pipelining depth ${o.pipelining}` : 'hiper Multi 1 connection');
+  // Requests ahead of a transfer on its connection when it was written, plus itself.
+  const seen = new InFlightMax();
   const client: BenchClient = {
     kind: 'hiper',
     name,
-    async request(path) {
-      let bytes = 0;
-      const r = await multi.add({ url: origin + path, onData: (c) => (bytes += c.length) }).done;
-      if (r.status !== 200) throw badStatus(name, r.status);
-      // Without onData the body would be collected instead; with it, result.body stays empty.
-      return bytes + r.body.length;
-    },
+    inFlight: seen,
+    request: (o.read ?? 'stream') === 'buffer'
+      ? async (path) => {
+          const r = await multi.add({ url: origin + path }).done;
+          if (r.status !== 200) throw badStatus(name, r.status);
+          seen.see(r.info.pipelinePosition + 1);
+          return r.body.length;
+        }
+      : async (path) => {
+          let bytes = 0;
+          const r = await multi.add({ url: origin + path, onData: (c) => (bytes += c.length) }).done;
+          if (r.status !== 200) throw badStatus(name, r.status);
+          seen.see(r.info.pipelinePosition + 1);
+          // With onData, result.body stays empty.
+          return bytes + r.body.length;
+        },
     connections: () => multi.stats?.().connections,
     close: () => multi.close(),
   };
@@ -303,14 +360,14 @@ export async function hiperClient(origin: string, o: HiperOptions): Promise<Benc
  * as HTTP/2; otherwise the reason (an option refused, a failed handshake, or HTTP/1.1 negotiated).
  * The probe also leaves the one connection open that the runs then use.
  */
-export async function hiperH2Client(origin: string, o: { ca: string; streams: number; path: string }): Promise<BenchClient | Skipped> {
-  const made = await makeHiper(origin, { pipelining: o.streams, connections: 1, tls: { ca: o.ca }, httpVersion: '2', label: `hiper Multi h2, ${o.streams} streams` });
+export async function hiperH2Client(origin: string, o: { ca: string; streams: number; path: string; read?: BodyRead }): Promise<BenchClient | Skipped> {
+  const made = await makeHiper(origin, { pipelining: o.streams, connections: 1, tls: { ca: o.ca }, httpVersion: '2', label: `hiper Multi h2, ${o.streams} streams`, read: o.read ?? 'stream' });
   if ('skipped' in made) return made;
   let why: string | undefined;
   try {
     const r = await made.multi.add({ url: origin + o.path }).done;
     if (r.httpVersion !== '2' || r.info.httpVersion !== '2') why = `negotiated HTTP/${r.httpVersion}${r.info.alpn ? ` (ALPN ${r.info.alpn})` : ''}`;
-    else if (r.status !== 200 || r.body.length !== BODY_BYTES) why = `the probe got status ${r.status} and ${r.body.length} body bytes`;
+    else if (r.status !== 200 || r.body.length !== bodyBytes(o.path)) why = `the probe got status ${r.status} and ${r.body.length} body bytes`;
   } catch (e) {
     const err = e as { code?: string; message: string };
     // OpenSSL's own error text after the first colon-separated part adds nothing to the reason.

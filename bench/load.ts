@@ -1,7 +1,9 @@
 /**
  * A closed-loop load: `inflight` workers, each sending its next GET as soon as the last one's body is
  * read, until `count` requests are done or `maxMs` has passed. Every body's size is checked.
- * Also the client process's CPU time per request (user + system, GC included).
+ * Also the client process's CPU time per request (user + system, GC included), and the most requests
+ * the client had in flight on one connection, where it tells.
+ * `compare` takes turns between clients that each run such loads (in processes of their own).
  */
 import type { BenchClient } from './clients.js';
 import { checkBytes } from './body.js';
@@ -14,6 +16,8 @@ export interface Bounds {
   maxMs: number;
   /** A run still unfinished this long after maxMs is stalled (a request that never settles); default STALL_MS. */
   stallMs?: number;
+  /** Count the requests in flight per connection (the probe run only: watching costs some clients). */
+  watchInFlight?: boolean;
 }
 
 /** A stalled run fails instead of hanging the whole benchmark. */
@@ -23,11 +27,16 @@ export interface LoadRun {
   requests: number;
   reqPerSec: number;
   cpuUsPerReq: number;
+  /** Most requests in flight on one connection during the run; absent where the client does not tell. */
+  maxInFlight?: number;
 }
 
 export async function drive(client: BenchClient, path: string, b: Bounds): Promise<LoadRun> {
   let issued = 0;
   let done = 0;
+  const watching = b.watchInFlight === true && client.inFlight !== undefined;
+  client.inFlight?.watch(watching);
+  client.inFlight?.take();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const deadline = t0 + b.maxMs;
@@ -37,7 +46,7 @@ export async function drive(client: BenchClient, path: string, b: Bounds): Promi
     try {
       while (!stop && issued < b.count && performance.now() < deadline) {
         issued++;
-        checkBytes(client.name, await client.request(path));
+        checkBytes(client.name, path, await client.request(path));
         done++;
       }
     } catch (e) {
@@ -58,7 +67,18 @@ export async function drive(client: BenchClient, path: string, b: Bounds): Promi
   }
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  return { requests: done, reqPerSec: (done / ms) * 1000, cpuUsPerReq: (cpu.user + cpu.system) / done };
+  const run: LoadRun = { requests: done, reqPerSec: (done / ms) * 1000, cpuUsPerReq: (cpu.user + cpu.system) / done };
+  if (watching) {
+    run.maxInFlight = client.inFlight!.take();
+    client.inFlight!.watch(false);
+  }
+  return run;
+}
+
+/** Something that runs a bounded load on request: a client in a child process. */
+export interface Runner {
+  readonly name: string;
+  run(path: string, b: Bounds): Promise<LoadRun>;
 }
 
 export interface Compared {
@@ -66,42 +86,70 @@ export interface Compared {
   reqPerSec: Figure;
   cpuUsPerReq: Figure;
   requestsPerRun: number;
+  /** The most requests in flight on one connection in the probe run, where the client tells. */
+  maxInFlight?: number;
 }
 
-/** A client that threw (a wrong body, a bad status, a stall): it is left out of the remaining rounds. */
+/** A client that threw (a wrong body, a bad status, a stall, a crash) or did not pipeline: it is left out of the remaining rounds. */
 export interface Failed {
   failed: string;
 }
 
+export interface ComparePlan extends Bounds {
+  rounds: number;
+  warmup: number;
+  /** Requests per connection the scenario asks for; above 1, a run with fewer than 2 in flight on a connection is a failure. */
+  depth: number;
+}
+
+/** Why a client is left out: a pipelined scenario in which it did not pipeline (seen in the probe run). */
+function notPipelined(name: string, run: LoadRun, depth: number): string | undefined {
+  if (depth < 2 || run.maxInFlight === undefined || run.maxInFlight >= 2) return undefined;
+  return `${name} had at most ${run.maxInFlight} request in flight on a connection in a run at depth ${depth}: it did not pipeline`;
+}
+
 /**
- * Each client warmed up (not counted), then `rounds` rounds in which every client runs once, the order
- * rotating from round to round so that drift on a shared machine falls on all of them alike.
- * The result is in the order of `clients`.
+ * Each runner warmed up (not counted), probed for pipelining (not counted), then `rounds` rounds in which every runner runs once, alone, the
+ * order rotating from round to round so that drift on a shared machine falls on all of them alike.
+ * The result is in the order of `runners`.
  */
-export async function compare(clients: BenchClient[], path: string, b: Bounds & { rounds: number; warmup: number }): Promise<Array<Compared | Failed>> {
-  const failed = clients.map(() => undefined as string | undefined);
-  const attempt = async (i: number, bounds: Bounds): Promise<LoadRun | undefined> => {
+export async function compare(runners: Runner[], path: string, b: ComparePlan): Promise<Array<Compared | Failed>> {
+  const failed = runners.map(() => undefined as string | undefined);
+  const attempt = async (i: number, bounds: Bounds, probe: boolean): Promise<LoadRun | undefined> => {
     if (failed[i] !== undefined) return undefined;
     try {
-      return await drive(clients[i]!, path, bounds);
+      const run = await runners[i]!.run(path, bounds);
+      const why = probe ? notPipelined(runners[i]!.name, run, b.depth) : undefined;
+      if (why === undefined) return run;
+      failed[i] = why;
     } catch (e) {
       failed[i] = (e as Error).message.split('\n')[0]!;
-      return undefined;
     }
+    return undefined;
   };
-  for (let i = 0; i < clients.length; i++) await attempt(i, { ...b, count: b.warmup, maxMs: Math.min(b.maxMs, 1_000) });
-  const runs = clients.map(() => [] as LoadRun[]);
+  const bounds: Bounds = { inflight: b.inflight, count: b.count, maxMs: b.maxMs, ...(b.stallMs !== undefined ? { stallMs: b.stallMs } : {}) };
+  const short = { ...bounds, count: b.warmup, maxMs: Math.min(b.maxMs, 1_000) };
+  for (let i = 0; i < runners.length; i++) await attempt(i, short, false);
+  // The probe: one more uncounted run, watching how many requests each client has in flight.
+  const probes = runners.map(() => undefined as LoadRun | undefined);
+  for (let i = 0; i < runners.length; i++) probes[i] = await attempt(i, { ...short, watchInFlight: true }, true);
+  const runs = runners.map(() => [] as LoadRun[]);
   for (let r = 0; r < b.rounds; r++) {
-    for (let k = 0; k < clients.length; k++) {
-      const i = (k + r) % clients.length;
-      const run = await attempt(i, b);
+    for (let k = 0; k < runners.length; k++) {
+      const i = (k + r) % runners.length;
+      const run = await attempt(i, bounds, false);
       if (run) runs[i]!.push(run);
     }
   }
-  return clients.map((c, i) => failed[i] !== undefined ? { failed: failed[i]! } : {
-    name: c.name,
-    reqPerSec: figure(runs[i]!.map((x) => x.reqPerSec)),
-    cpuUsPerReq: figure(runs[i]!.map((x) => x.cpuUsPerReq)),
-    requestsPerRun: Math.min(...runs[i]!.map((x) => x.requests)),
+  return runners.map((c, i) => {
+    if (failed[i] !== undefined) return { failed: failed[i]! };
+    const inFlight = probes[i]?.maxInFlight;
+    return {
+      name: c.name,
+      reqPerSec: figure(runs[i]!.map((x) => x.reqPerSec)),
+      cpuUsPerReq: figure(runs[i]!.map((x) => x.cpuUsPerReq)),
+      requestsPerRun: Math.min(...runs[i]!.map((x) => x.requests)),
+      ...(inFlight !== undefined ? { maxInFlight: inFlight } : {}),
+    };
   });
 }

@@ -16,6 +16,11 @@ export interface Measured {
   cpuUsPerReq?: Figure;
   /** Fewest requests any counted run made (the runs are bounded in count and in time). */
   requestsPerRun?: number;
+  /**
+   * The most requests the client had in flight on one connection in any counted run, where it can be
+   * known (not for the native tools). In a pipelined scenario every counted run must reach 2 or more.
+   */
+  maxInFlight?: number;
   seconds?: number;
 }
 
@@ -33,6 +38,14 @@ export interface Scenario {
   connections: number;
   /** Requests in flight per connection: pipeline depth (h1) or concurrent streams (h2). */
   depth: number;
+  /** The path asked for, and its known body size. */
+  path: string;
+  bodyBytes: number;
+  /**
+   * How the clients read bodies: 'stream' (hiper's onData, the others counting 'data' events) or
+   * 'buffer' (the whole body as one Buffer: hiper's result.body, undici's body.bytes(), chunks joined).
+   */
+  read: 'stream' | 'buffer';
 }
 
 export interface ScenarioResult {
@@ -86,7 +99,8 @@ export interface Results {
   startedAt: string;
   seconds: number;
   machine: Machine;
-  bodyBytes: number;
+  /** Path → body bytes, for every body the servers answer. */
+  bodies: Record<string, number>;
   throughput: ScenarioResult[];
   h2: ScenarioResult[];
   c10k: C10kResult | Skip;

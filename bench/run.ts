@@ -19,9 +19,10 @@ import { benchH2 } from './h2.js';
 import { benchC10k, type C10kPlan } from './c10k.js';
 import { benchConnect } from './connect.js';
 import { benchResolve } from './resolve.js';
-import { allTables, markdownReport, skippedLines, targets, textTable } from './report.js';
+import { allTables, bodyLabel, markdownReport, skippedLines, targets, textTable } from './report.js';
 import { chartSvg } from './chart.js';
-import { BODY_BYTES } from './body.js';
+import { BODIES } from './body.js';
+import { PEERS_NOTE } from './client-spec.js';
 import type { Results, Skip } from './results.js';
 
 const SECTIONS = ['h1', 'h2', 'c10k', 'connect', 'resolve'] as const;
@@ -57,11 +58,11 @@ function parseArgs(argv: string[]): Args {
 function plans(quick: boolean): { load: LoadPlan; c10k: C10kPlan } {
   return quick
     ? {
-        load: { rounds: 2, warmup: 20, count: 100, maxMs: 150, ceilingRuns: 1, ceilingSeconds: 1, ceilingScenarios: 'first', stallMs: 2_000 },
+        load: { rounds: 2, warmup: 20, count: 100, maxMs: 150, ceilingRuns: 1, ceilingSeconds: 1, ceilingScenarios: 'first', stallMs: 2_000, childMs: 60_000, largeBodyCount: 10 },
         c10k: { levels: [10, 100], rounds: 2, count: 50, maxMs: 200, warmup: 10, growMs: 10_000, childMs: 30_000 },
       }
     : {
-        load: { rounds: 5, warmup: 2_000, count: 50_000, maxMs: 700, ceilingRuns: 3, ceilingSeconds: 1, ceilingScenarios: 'all', stallMs: 5_000 },
+        load: { rounds: 5, warmup: 2_000, count: 50_000, maxMs: 700, ceilingRuns: 3, ceilingSeconds: 1, ceilingScenarios: 'all', stallMs: 5_000, childMs: 180_000, largeBodyCount: 2_000 },
         c10k: { levels: [10, 1_000, 10_000], rounds: 7, count: 2_000, maxMs: 500, warmup: 300, growMs: 60_000, childMs: 180_000 },
       };
 }
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
     startedAt: new Date(started).toISOString(),
     seconds: 0,
     machine,
-    bodyBytes: BODY_BYTES,
+    bodies: { ...BODIES },
     throughput: [],
     h2: [],
     c10k: { name: 'c10k', reason: 'not run' },
@@ -143,11 +144,11 @@ async function main(): Promise<void> {
       }
     };
     if (args.only.has('h1')) {
-      log('\nHTTP/1.1 throughput');
+      log('\nHTTP/1.1 throughput (each client in a child process)');
       for (const s of h1Servers) await section(`HTTP/1.1 against ${s.name}`, async () => void results.throughput.push(...(await benchThroughput(s, load, tools, log))));
     }
     if (args.only.has('h2') && cert) {
-      log('\nHTTP/2 throughput');
+      log('\nHTTP/2 throughput (each client in a child process)');
       for (const s of h2Servers) await section(`HTTP/2 against ${s.name}`, async () => void results.h2.push(await benchH2(s, cert!.cert, load, log)));
     }
     if (args.only.has('c10k')) {
@@ -171,13 +172,14 @@ async function main(): Promise<void> {
     await stopAll();
   }
 
-  for (const r of [...results.throughput, ...results.h2]) skipped.push(...r.skipped.map((s) => ({ ...s, name: `${s.name} (${r.server}, ${r.scenario.label})` })));
+  for (const r of [...results.throughput, ...results.h2]) skipped.push(...r.skipped.map((s) => ({ ...s, name: `${s.name} (${r.server}, ${r.scenario.label}, ${bodyLabel(r.scenario)})` })));
   results.targets = targets(results);
   results.seconds = (Date.now() - started) / 1000;
   machine.loadAverage.end = loadavg()[0]!;
   if (load.ceilingScenarios === 'first') notes.push('Quick mode: native ceilings (wrk, autocannon) on the first scenario of each server only.');
+  notes.push(PEERS_NOTE);
   notes.push(
-    'Client and server share one machine: the node:http server and nginx each run as one process, the client in another. ' +
+    'Client and server share one machine: the node:http server and nginx each run as one process, each client in another. ' +
     'On 2 cores that are shared with other work, figures move by 10–30% from run to run; compare ratios within one run, not across runs.',
   );
 

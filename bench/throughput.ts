@@ -1,34 +1,37 @@
 /**
- * HTTP/1.1 GET throughput: hiper's Multi, undici and node:http side by side against the same server in
- * the same run, one scenario (connections × pipeline depth) at a time, with wrk and autocannon as the
- * native ceilings of that scenario.
+ * HTTP/1.1 GET throughput: hiper's Multi, undici, node:http and a bare net.Socket client (the Node floor)
+ * side by side against the same server in the same run, each in its own process, one scenario
+ * (connections × pipeline depth × body) at a time, with wrk and autocannon as the native ceilings.
  */
-import { hiperClient, isSkipped, nodeHttpClient, undiciClient, type BenchClient, type Skipped } from './clients.js';
-import { compare, type Compared, type Failed } from './load.js';
+import type { ClientKind, Skipped } from './clients.js';
+import type { ClientSpec } from './client-spec.js';
+import { measureClients, type RoundsPlan } from './measure-clients.js';
 import { autocannonReqPerSec, wrkReqPerSec } from './ceilings.js';
-import { BODY_PATH } from './body.js';
+import { BODY_PATH, LARGE_BODY_PATH, bodyBytes } from './body.js';
+import { bodyLabel } from './report.js';
 import { figure } from './stats.js';
 import type { Measured, Scenario, ScenarioResult, Skip } from './results.js';
 
+const scenario = (id: string, label: string, connections: number, depth: number, path: string, read: Scenario['read']): Scenario =>
+  ({ id, label, connections, depth, path, bodyBytes: bodyBytes(path), read });
+
 export const H1_SCENARIOS: Scenario[] = [
-  { id: '1x1', label: '1 connection, no pipelining', connections: 1, depth: 1 },
-  { id: '1x10', label: '1 connection, pipelined depth 10', connections: 1, depth: 10 },
-  { id: '1x100', label: '1 connection, pipelined depth 100', connections: 1, depth: 100 },
-  { id: '10x1', label: '10 connections, no pipelining', connections: 10, depth: 1 },
+  scenario('1x1', '1 connection, no pipelining', 1, 1, BODY_PATH, 'stream'),
+  scenario('1x10', '1 connection, pipelined depth 10', 1, 10, BODY_PATH, 'stream'),
+  scenario('1x100', '1 connection, pipelined depth 100', 1, 100, BODY_PATH, 'stream'),
+  scenario('10x1', '10 connections, no pipelining', 10, 1, BODY_PATH, 'stream'),
+  scenario('1x1-buffered', '1 connection, no pipelining', 1, 1, BODY_PATH, 'buffer'),
+  scenario('1x1-1m-buffered', '1 connection, sequential', 1, 1, LARGE_BODY_PATH, 'buffer'),
 ];
 
-export interface LoadPlan {
-  rounds: number;
-  warmup: number;
-  count: number;
-  maxMs: number;
+export interface LoadPlan extends RoundsPlan {
   /** Runs of each native tool per scenario, and seconds per run (wrk counts whole seconds). */
   ceilingRuns: number;
   ceilingSeconds: number;
   /** Scenarios that get native ceilings (all, or only the first in quick mode). */
   ceilingScenarios: 'all' | 'first';
-  /** See Bounds.stallMs. */
-  stallMs: number;
+  /** Requests per run (and per warm-up) at most where the body is 1 MiB or more: few keep quick runs quick. */
+  largeBodyCount: number;
 }
 
 export interface Tools {
@@ -36,26 +39,10 @@ export interface Tools {
   autocannon: { path: string } | { skipped: string };
 }
 
-async function h1Clients(origin: string, s: Scenario): Promise<{ clients: BenchClient[]; skipped: Skip[] }> {
-  const clients: BenchClient[] = [];
-  const skipped: Skip[] = [];
-  const hiper = await hiperClient(origin, { pipelining: s.depth, connections: s.connections });
-  if (isSkipped(hiper)) skipped.push({ name: 'hiper', reason: hiper.skipped });
-  else clients.push(hiper);
-  clients.push(undiciClient(origin, { pipelining: s.depth, connections: s.connections }));
-  // node:http does not pipeline: it is measured where no pipelining is asked for.
-  if (s.depth === 1) clients.push(nodeHttpClient(origin, { maxSockets: s.connections }));
-  return { clients, skipped };
-}
-
-/** The figures of the clients that ran; the others are recorded in `skipped` as failed. */
-export function measuredOrFailed(clients: BenchClient[], compared: Array<Compared | Failed>, skipped: Skip[]): Measured[] {
-  const measured: Measured[] = [];
-  compared.forEach((c, k) => {
-    if ('failed' in c) skipped.push({ name: clients[k]!.kind, reason: c.failed, failed: true });
-    else measured.push({ kind: clients[k]!.kind, ...c });
-  });
-  return measured;
+/** The clients of a scenario; node:http does not pipeline, so it is measured where no pipelining is asked for. */
+function h1Specs(origin: string, s: Scenario): ClientSpec[] {
+  const kinds: ClientKind[] = s.depth === 1 ? ['hiper', 'undici', 'node:http', 'net'] : ['hiper', 'undici', 'net'];
+  return kinds.map((kind) => ({ kind, origin, connections: s.connections, depth: s.depth, read: s.read }));
 }
 
 /** Runs of a native tool, as one figure; or why there is none. */
@@ -79,19 +66,14 @@ export async function benchThroughput(server: { name: string; port: number }, pl
   const origin = `http://127.0.0.1:${server.port}`;
   const results: ScenarioResult[] = [];
   for (const [i, s] of H1_SCENARIOS.entries()) {
-    const { clients, skipped } = await h1Clients(origin, s);
-    let measured: Measured[];
-    try {
-      const compared = await compare(clients, BODY_PATH, { ...plan, inflight: s.connections * s.depth });
-      measured = measuredOrFailed(clients, compared, skipped);
-    } finally {
-      for (const c of clients) await c.close();
-    }
+    const large = s.bodyBytes >= 1 << 20;
+    const p = large ? { ...plan, count: Math.min(plan.count, plan.largeBodyCount), warmup: Math.min(plan.warmup, plan.largeBodyCount) } : plan;
+    const { measured, skipped } = await measureClients(h1Specs(origin, s), s.path, p, { inflight: s.connections * s.depth, depth: s.depth });
     if (plan.ceilingScenarios === 'all' || i === 0) {
       const o = { connections: s.connections, depth: s.depth, seconds: plan.ceilingSeconds };
       for (const [name, tool, fn] of [
-        ['wrk', tools.wrk, (p: string) => wrkReqPerSec(p, origin + BODY_PATH, o)],
-        ['autocannon', tools.autocannon, (p: string) => autocannonReqPerSec(p, origin + BODY_PATH, o)],
+        ['wrk', tools.wrk, (p: string) => wrkReqPerSec(p, origin + s.path, o)],
+        ['autocannon', tools.autocannon, (p: string) => autocannonReqPerSec(p, origin + s.path, o)],
       ] as const) {
         const c = await ceiling(tool, name, fn, plan);
         if ('reqPerSec' in c) measured.push(c);
@@ -99,7 +81,8 @@ export async function benchThroughput(server: { name: string; port: number }, pl
       }
     }
     results.push({ protocol: 'h1', server: server.name, scenario: s, measured, skipped });
-    log(`  ${server.name}, ${s.label}: ${measured.map((m) => `${m.name} ${Math.round(m.reqPerSec.median)}`).join(', ')} req/s`);
+    const cpu = (m: Measured) => (m.cpuUsPerReq ? ` ${m.cpuUsPerReq.median.toFixed(1)} µs CPU` : '');
+    log(`  ${server.name}, ${s.label}, ${bodyLabel(s)}: ${measured.map((m) => `${m.name} ${Math.round(m.reqPerSec.median)} req/s${cpu(m)}`).join('; ')}`);
   }
   return results;
 }

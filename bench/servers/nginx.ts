@@ -1,7 +1,7 @@
 /**
  * nginx (Debian's nginx / nginx-light) as a benchmark server: a temporary prefix and config under a
  * mkdtemp directory, HTTP/1.1 on one loopback port and HTTP/2 over TLS on another, one process in the
- * foreground (daemon off, master_process off) so that killing the child ends it. The known body is a file.
+ * foreground (daemon off, master_process off) so that killing the child ends it. Each known body is a file.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import { once } from 'node:events';
-import { BODY_PATH, benchBody } from '../body.js';
+import { BODIES, benchBody } from '../body.js';
 import { onPath } from '../ceilings.js';
 import { freePort } from '../../test/helpers/ports.js';
 
@@ -108,7 +108,7 @@ export async function startNginx(cert: { certPath: string; keyPath: string } | u
   const prefix = mkdtempSync(join(tmpdir(), 'hiper-bench-nginx-'));
   chmodSync(prefix, 0o755);
   for (const d of ['www', 'tmp', 'logs']) mkdirSync(join(prefix, d));
-  writeFileSync(join(prefix, 'www', BODY_PATH.slice(1)), benchBody());
+  for (const [path, bytes] of Object.entries(BODIES)) writeFileSync(join(prefix, 'www', path.slice(1)), benchBody(bytes));
   const h1Port = await freePort();
   const h2Port = cert ? await freePort() : 0;
   const conf = join(prefix, 'nginx.conf');

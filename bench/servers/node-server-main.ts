@@ -1,6 +1,6 @@
 /**
  * The node:http benchmark server, run as its own process (so the client under test has the other core):
- * HTTP/1.1 on one port, HTTP/2 over TLS on another, both answering BODY_PATH with the known body.
+ * HTTP/1.1 on one port, HTTP/2 over TLS on another, both answering every path of BODIES with its known body.
  * Prints one line `READY {"h1":PORT,"h2":PORT,"nofile":…}` and exits when its stdin closes.
  *   node node-server-main.js '{"keyPath":…,"certPath":…}'
  */
@@ -9,19 +9,23 @@ import http2 from 'node:http2';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { BODY_BYTES, BODY_PATH, benchBody } from '../body.js';
+import { BODIES, benchBody } from '../body.js';
 import { nofileLimit } from '../fdlimit.js';
 
 const args = JSON.parse(process.argv[2] ?? '{}') as { keyPath?: string; certPath?: string };
-const body = benchBody();
-const h1Headers = { 'content-length': String(BODY_BYTES), 'content-type': 'application/octet-stream' };
+/** Path → the body and its headers, built once. */
+const answers = new Map(Object.entries(BODIES).map(([path, bytes]) => [path, {
+  body: benchBody(bytes),
+  headers: { 'content-length': String(bytes), 'content-type': 'application/octet-stream' },
+}]));
 
 const h1 = http.createServer((req, res) => {
-  if (req.url !== BODY_PATH) {
+  const a = answers.get(req.url ?? '');
+  if (a === undefined) {
     res.writeHead(404, { 'content-length': '0' }).end();
     return;
   }
-  res.writeHead(200, h1Headers).end(body);
+  res.writeHead(200, a.headers).end(a.body);
 });
 // Idle keep-alive connections are the point of the c10k section: none of Node's timers may close them.
 h1.keepAliveTimeout = 0;
@@ -39,12 +43,13 @@ if (args.keyPath && args.certPath) {
   });
   h2.on('stream', (stream, headers) => {
     stream.on('error', () => {});
-    if (headers[':path'] !== BODY_PATH) {
+    const a = answers.get(headers[':path'] ?? '');
+    if (a === undefined) {
       stream.respond({ ':status': 404, 'content-length': '0' }, { endStream: true });
       return;
     }
-    stream.respond({ ':status': 200, 'content-length': String(BODY_BYTES), 'content-type': 'application/octet-stream' });
-    stream.end(body);
+    stream.respond({ ':status': 200, ...a.headers });
+    stream.end(a.body);
   });
   h2.on('sessionError', () => {});
   h2.listen({ host: '127.0.0.1', port: 0, backlog: 1024 });
