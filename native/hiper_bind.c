@@ -7,13 +7,17 @@
  *     -> { fd: number } on success
  *     -> { errno: number, syscall: string } on failure (the socket is closed)
  *
- *   openFd(family, device, localAddress, localPort, scopeId)
+ *   openFd(family, device, localAddress, localPort, scopeId[, datagram])
  *     -> the fd (>= 0) on success, or -errno on failure (the socket is closed); then
  *   lastSyscall() -> the name of the call that failed.
  *   The connect path uses these: a number crosses into JavaScript without building an object.
  *
  * Errors are returned, not thrown, so the JavaScript side maps errno to a name and to hiper's
  * error family in one place. Linux only; elsewhere the module reports itself unsupported.
+ * With datagram true, openFd opens a UDP socket (for DNS queries that must leave through a device),
+ * for dgram's bind({ fd }).
+ *
+ * The rtnetlink functions (netlinkRequest, netlinkWatch, netlinkUnwatch) are in hiper_netlink.c.
  */
 #include <node_api.h>
 #include <errno.h>
@@ -67,14 +71,14 @@ static int fail_fd(int fd, const char *syscall) {
 
 /* Opens and binds the socket; returns the fd, or -errno with last_syscall set. */
 static int open_bound(int32_t family, int has_device, const char *device, int has_local, const char *local,
-                      int32_t port, int32_t scope_id) {
+                      int32_t port, int32_t scope_id, int datagram) {
   if (has_device < 0) { errno = ENAMETOOLONG; return fail_fd(-1, "setsockopt(SO_BINDTODEVICE)"); }
   if (has_local < 0 || (family != 4 && family != 6) || port < 0 || port > 65535) {
     errno = EINVAL;
     return fail_fd(-1, "socket");
   }
 
-  int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = socket(family == 6 ? AF_INET6 : AF_INET, (datagram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return fail_fd(-1, "socket");
 
   if (has_device > 0 && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t)strlen(device) + 1) < 0)
@@ -100,7 +104,7 @@ static int open_bound(int32_t family, int has_device, const char *device, int ha
     }
     /* Without a port, let connect() pick one later so the 4-tuple, not the port, must be unique. */
     int one = 1;
-    if (port == 0 && setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) < 0)
+    if (port == 0 && !datagram && setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) < 0)
       return fail_fd(fd, "setsockopt(IP_BIND_ADDRESS_NO_PORT)");
     if (bind(fd, (struct sockaddr *)&ss, len) < 0) return fail_fd(fd, "bind");
   }
@@ -109,9 +113,10 @@ static int open_bound(int32_t family, int has_device, const char *device, int ha
 
 /* Reads the five arguments of openSocket/openFd and opens the socket; returns NULL after throwing. */
 static napi_value open_with_args(napi_env env, napi_callback_info info, int *result) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   int32_t family = 0, port = 0, scope_id = 0;
+  bool datagram = false;
   char device[IFNAMSIZ + 1], local[INET6_ADDRSTRLEN + 1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 5) {
@@ -123,7 +128,8 @@ static napi_value open_with_args(napi_env env, napi_callback_info info, int *res
   int has_local = optional_string(env, argv[2], local, sizeof local);
   CHECK(napi_get_value_int32(env, argv[3], &port));
   CHECK(napi_get_value_int32(env, argv[4], &scope_id));
-  *result = open_bound(family, has_device, device, has_local, local, port, scope_id);
+  if (argc > 5) napi_get_value_bool(env, argv[5], &datagram); /* not a boolean: stream */
+  *result = open_bound(family, has_device, device, has_local, local, port, scope_id, datagram);
   return argv[0]; /* any non-NULL value: no exception pending */
 }
 
@@ -163,6 +169,8 @@ static napi_value name_to_index(napi_env env, napi_callback_info info) {
   return out;
 }
 
+napi_value hiper_netlink_init(napi_env env, napi_value exports);
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   CHECK(napi_create_function(env, "openSocket", NAPI_AUTO_LENGTH, open_socket, NULL, &fn));
@@ -173,7 +181,7 @@ static napi_value init(napi_env env, napi_value exports) {
   CHECK(napi_set_named_property(env, exports, "lastSyscall", fn));
   CHECK(napi_create_function(env, "nameToIndex", NAPI_AUTO_LENGTH, name_to_index, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "nameToIndex", fn));
-  return exports;
+  return hiper_netlink_init(env, exports);
 }
 
 NAPI_MODULE_INIT() { return init(env, exports); }

@@ -12,6 +12,21 @@ import { fileURLToPath } from 'node:url';
 
 export type AddonSource = 'prebuilt' | 'built';
 
+/** The addon's functions (native/hiper_bind.c, native/hiper_netlink.c). Builds older than a function lack it. */
+export interface HiperAddon {
+  openSocket(family: 4 | 6, device: string | null, localAddress: string | null, localPort: number, scopeId: number):
+    { fd: number } | { errno: number; syscall: string };
+  /** The same, as the fd or -errno (no object crosses over); `datagram` opens a UDP socket. */
+  openFd?(family: 4 | 6, device: string | null, localAddress: string | null, localPort: number, scopeId: number, datagram?: boolean): number;
+  /** The call that failed in the last openFd() of this thread. */
+  lastSyscall?(): string;
+  nameToIndex(name: string): number;
+  /** Every reply message to one rtnetlink request, or -errno. */
+  netlinkRequest?(request: Buffer): Buffer | number;
+  netlinkWatch?(groups: number, onMessages: (messages: Buffer | null, errno: number) => void): object | number;
+  netlinkUnwatch?(handle: object): void;
+}
+
 export interface AddonCandidate {
   source: AddonSource;
   path: string;
@@ -72,6 +87,16 @@ export function addonCandidates(root: string | undefined): AddonCandidate[] {
   const built = join(root, BUILT_ADDON);
   if (existsSync(built)) out.push({ source: 'built', path: built });
   return out;
+}
+
+let loaded: AddonLoad<HiperAddon> | undefined;
+
+/** This package's addon, loaded once: the first candidate that loads, or why none did. */
+export function hiperAddon(): AddonLoad<HiperAddon> {
+  loaded ??= process.platform === 'linux'
+    ? loadAddon<HiperAddon>(addonCandidates(packageRoot()))
+    : { reason: `the addon is for Linux (this is ${process.platform})` };
+  return loaded;
 }
 
 /** The first candidate that loads, or why none did. */

@@ -11,17 +11,7 @@ import { Socket, isIP } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { HiperError } from '../shared/errors.js';
 import type { Family } from '../shared/types.js';
-import { addonCandidates, loadAddon, packageRoot, type AddonSource } from './addon.js';
-
-interface Addon {
-  openSocket(family: Family, device: string | null, localAddress: string | null, localPort: number, scopeId: number):
-    { fd: number } | { errno: number; syscall: string };
-  /** The same, as the fd or -errno (newer builds; no object crosses over). */
-  openFd?(family: Family, device: string | null, localAddress: string | null, localPort: number, scopeId: number): number;
-  /** The call that failed in the last openFd() of this thread. */
-  lastSyscall?(): string;
-  nameToIndex(name: string): number;
-}
+import { hiperAddon, type AddonSource, type HiperAddon } from './addon.js';
 
 export interface DeviceBindingStatus {
   available: boolean;
@@ -33,17 +23,14 @@ export interface DeviceBindingStatus {
   path?: string;
 }
 
-let loaded: { addon?: Addon; status: DeviceBindingStatus } | undefined;
+let loaded: { addon?: HiperAddon; status: DeviceBindingStatus } | undefined;
 
-function load(): { addon?: Addon; status: DeviceBindingStatus } {
+function load(): { addon?: HiperAddon; status: DeviceBindingStatus } {
   if (loaded) return loaded;
   const absent = (reason: string, path?: string) => ({ status: { available: false, addon: 'absent' as const, reason, ...(path ? { path } : {}) } });
+  const r = hiperAddon();
   if (process.env.HIPER_DEVICE_BINDING === 'off') loaded = absent('turned off by HIPER_DEVICE_BINDING=off');
-  else if (process.platform !== 'linux') loaded = absent(`device binding needs Linux (this is ${process.platform})`);
-  else {
-    const r = loadAddon<Addon>(addonCandidates(packageRoot()));
-    loaded = r.addon ? { addon: r.addon, status: { available: true, addon: r.source, path: r.path } } : absent(r.reason, r.path);
-  }
+  else loaded = r.addon ? { addon: r.addon, status: { available: true, addon: r.source, path: r.path } } : absent(r.reason, r.path);
   return loaded;
 }
 
@@ -81,20 +68,31 @@ function bindFailed(options: OpenSocketOptions, errno: number, syscall: string):
 }
 
 /** A bound, unconnected fd from the addon, or ERR_DEVICE_BIND_FAILED / ERR_DEVICE_BIND_UNAVAILABLE. */
-function openFd(options: OpenSocketOptions): number {
+function openFd(options: OpenSocketOptions, datagram = false): number {
   const { addon, status } = load();
   if (!addon) {
     throw new HiperError('ERR_DEVICE_BIND_UNAVAILABLE', `device binding is not available: ${status.reason}`, { input: options.device });
   }
   const { family, device = null, localAddress = null, localPort = 0, scopeId = 0 } = options;
+  if (datagram && !addon.openFd) {
+    throw new HiperError('ERR_DEVICE_BIND_UNAVAILABLE', `the addon ${status.path} predates UDP device binding`, { input: options.device });
+  }
   if (addon.openFd) {
-    const fd = addon.openFd(family, device, localAddress, localPort, scopeId);
+    const fd = addon.openFd(family, device, localAddress, localPort, scopeId, datagram);
     if (fd < 0) throw bindFailed(options, -fd, addon.lastSyscall?.() ?? 'socket');
     return fd;
   }
   const r = addon.openSocket(family, device, localAddress, localPort, scopeId);
   if ('errno' in r) throw bindFailed(options, r.errno, r.syscall);
   return r.fd;
+}
+
+/**
+ * A UDP socket bound as asked (device and/or local address and port), as an fd for
+ * `dgram.createSocket(...).bind({ fd })`: DNS queries that must leave through a device.
+ */
+export function openBoundUdpFd(options: OpenSocketOptions): number {
+  return openFd(options, true);
 }
 
 /**

@@ -5,13 +5,14 @@
  *
  * Scope rules: an IPv4 remote gets an IPv4 address; a link-local IPv6 remote gets a link-local
  * address on the same scope id; a global IPv6 remote never gets a link-local address.
- * Results: found; not-found (no such interface); no-family (no address of the remote's family that
- * may serve it; link-local addresses do not count for a global remote, as in curl); no-scope (the
- * family is there, but not on the remote's link or of its scope class).
+ * Results: found; not-found (no such interface); link-down (the link is down: nothing leaves through
+ * it now); no-family (no address of the remote's family that may serve it; link-local addresses do
+ * not count for a global remote, as in curl, nor do addresses still in or failed by duplicate address
+ * detection); no-scope (the family is there, but not on the remote's link or of its scope class).
  */
 import type { Family } from '../shared/types.js';
 import type { AddressScope } from './address.js';
-import type { InterfaceAddress, InterfaceTable, NetworkInterface } from './interfaces.js';
+import { addressUsable, linkUsable, type InterfaceAddress, type InterfaceTable, type NetworkInterface } from './interfaces.js';
 
 export interface RemoteAddress {
   address: string;
@@ -24,6 +25,7 @@ export interface RemoteAddress {
 export type If2IpResult =
   | { status: 'found'; iface: NetworkInterface; local: InterfaceAddress; scopeId?: number }
   | { status: 'not-found'; iface: string; reason: string }
+  | { status: 'link-down'; iface: string; reason: string }
   | { status: 'no-family'; iface: string; reason: string }
   | { status: 'no-scope'; iface: string; reason: string };
 
@@ -38,8 +40,12 @@ function compatible(local: InterfaceAddress, remote: RemoteAddress): boolean {
 export function if2ip(table: InterfaceTable, ifaceName: string, remote: RemoteAddress): If2IpResult {
   const iface = table.get(ifaceName);
   if (!iface) return { status: 'not-found', iface: ifaceName, reason: `no interface named "${ifaceName}"` };
+  if (!linkUsable(iface)) {
+    const why = iface.flags && !iface.flags.includes('up') ? 'administratively down' : `down (${iface.state})`;
+    return { status: 'link-down', iface: ifaceName, reason: `${ifaceName} is ${why}` };
+  }
   const v = remote.family === 6 ? 'IPv6' : 'IPv4';
-  const ofFamily = iface.addresses.filter((a) => a.family === remote.family);
+  const ofFamily = iface.addresses.filter((a) => a.family === remote.family && addressUsable(a));
   // As in curl, a link-local address does not count as "having IPv6" for a global destination.
   const usable = remote.scope === 'link-local' ? ofFamily : ofFamily.filter((a) => a.scope !== 'link-local');
   if (usable.length === 0) {

@@ -1,12 +1,17 @@
 /**
- * The interface table: every interface with all of its addresses, and the name <-> index mapping
- * that IPv6 scope ids need. Read from os.networkInterfaces() (cheap, synchronous); refreshed on demand
- * because interfaces come and go. Enrichment (operstate, speed...) lives in enrich.ts, off the connect path.
+ * The interface table: every interface with its state and all of its addresses, and the name <-> index
+ * mapping that IPv6 scope ids need. Read from the kernel over rtnetlink (links with their operational
+ * state, type and MTU; addresses with prefix, flags and lifetimes), correct inside network namespaces;
+ * without netlink (no addon), from os.networkInterfaces(), and the table says why (`fallbackReason`).
+ * The process's cached table, kept current by the kernel's notifications, is in live.ts. Link speed
+ * (systeminformation) lives in enrich.ts, off the connect path.
  */
 import { networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { addressScope, type AddressScope } from './address.js';
 import { addonIndexOf } from './device.js';
+import { readKernelTable, type KernelTable } from './netlink/kernel.js';
+import type { AddressFlag, OperState } from './netlink/messages.js';
 import type { Family } from '../shared/types.js';
 
 export interface InterfaceAddress {
@@ -19,6 +24,11 @@ export interface InterfaceAddress {
   /** Interface index, for IPv6 addresses (the scope id a link-local address needs). */
   scopeId?: number;
   internal: boolean;
+  /** From netlink: the prefix length, IFA_F_* flags (deprecated, tentative, temporary, dadfailed, nodad…) and lifetimes in seconds (absent: forever). */
+  prefixLength?: number;
+  flags?: AddressFlag[];
+  preferredLifetime?: number;
+  validLifetime?: number;
 }
 
 export interface NetworkInterface {
@@ -27,6 +37,73 @@ export interface NetworkInterface {
   index?: number;
   internal: boolean;
   addresses: InterfaceAddress[];
+  /** From netlink: operational state as `ip link` names it (up, down, lowerlayerdown, dormant, unknown…). */
+  state?: OperState;
+  /** Link type ("ether", "loopback", "none"…) and, for virtual links, their kind ("veth", "bridge"…). */
+  type?: string;
+  kind?: string;
+  mtu?: number;
+  mac?: string;
+  /** IFF_* flags set: "up", "running", "lower-up", "loopback"… */
+  flags?: string[];
+}
+
+/**
+ * Whether traffic can leave through this link now: administratively up and, where the kernel tells
+ * the operational state, up (loopback and some tunnels report "unknown", which is usable).
+ */
+export function linkUsable(i: NetworkInterface): boolean {
+  if (i.flags !== undefined && !i.flags.includes('up')) return false;
+  return i.state === undefined || i.state === 'up' || i.state === 'unknown';
+}
+
+/** Addresses a socket cannot bind yet, or ever: still in duplicate address detection, or failed it. */
+export function addressUsable(a: InterfaceAddress): boolean {
+  return a.flags === undefined || !(a.flags.includes('tentative') || a.flags.includes('dadfailed'));
+}
+
+function netmaskOf(prefix: number, family: Family): string {
+  const bits = family === 4 ? 32 : 128;
+  const bytes = Array.from({ length: bits / 8 }, (_, i) => {
+    const on = Math.max(0, Math.min(8, prefix - i * 8));
+    return (0xff << (8 - on)) & 0xff;
+  });
+  if (family === 4) return bytes.join('.');
+  const groups = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16));
+  // The compressed form os.networkInterfaces() gives ("ffff:ffff:ffff:ffff::").
+  const zeros = groups.findIndex((g) => g === '0');
+  if (zeros < 0) return groups.join(':');
+  return zeros === 0 ? '::' : `${groups.slice(0, zeros).join(':')}::`;
+}
+
+/** The table of a kernel dump: every link, with its addresses in the kernel's order. */
+export function tableFromKernel(k: KernelTable): NetworkInterface[] {
+  return k.links.map((l) => {
+    const loopback = l.flags.includes('loopback');
+    const addresses = k.addresses.filter((a) => a.index === l.index).map((a): InterfaceAddress => {
+      const scope = addressScope(a.address, a.family);
+      const out: InterfaceAddress = {
+        address: a.address,
+        family: a.family,
+        cidr: `${a.address}/${a.prefixLength}`,
+        netmask: netmaskOf(a.prefixLength, a.family),
+        scope,
+        internal: loopback,
+        prefixLength: a.prefixLength,
+        flags: a.flags,
+      };
+      // As os.networkInterfaces(): the interface index for link-local IPv6, 0 for other IPv6.
+      if (a.family === 6) out.scopeId = scope === 'link-local' ? a.index : 0;
+      if (a.preferredLifetime !== undefined) out.preferredLifetime = a.preferredLifetime;
+      if (a.validLifetime !== undefined) out.validLifetime = a.validLifetime;
+      return out;
+    });
+    const i: NetworkInterface = { name: l.name, index: l.index, internal: loopback, addresses, state: l.state, type: l.type, flags: l.flags };
+    if (l.kind !== undefined) i.kind = l.kind;
+    if (l.mtu !== undefined) i.mtu = l.mtu;
+    if (l.mac !== undefined) i.mac = l.mac;
+    return i;
+  });
 }
 
 /** What os.networkInterfaces() returns; injectable so tests can give a table of their own. */
@@ -66,19 +143,35 @@ export const procIndex: IndexSource = (name) => {
 
 export class InterfaceTable {
   readonly interfaces: readonly NetworkInterface[];
+  /** Where the table came from: the kernel over rtnetlink, or os.networkInterfaces() (no state, no flags). */
+  readonly source: 'netlink' | 'os';
+  /** Why netlink was not used, when it was not. */
+  readonly fallbackReason: string | undefined;
   private readonly byName = new Map<string, NetworkInterface>();
   private readonly byIndexMap = new Map<number, NetworkInterface>();
 
-  constructor(interfaces: NetworkInterface[]) {
+  constructor(interfaces: NetworkInterface[], origin: { source: 'netlink' } | { source: 'os'; fallbackReason?: string } = { source: 'os' }) {
     this.interfaces = interfaces;
+    this.source = origin.source;
+    this.fallbackReason = origin.source === 'os' ? origin.fallbackReason : undefined;
     for (const i of interfaces) {
       this.byName.set(i.name, i);
       if (i.index !== undefined) this.byIndexMap.set(i.index, i);
     }
   }
 
-  /** A fresh table of the host's interfaces. */
-  static read(sources: { addresses?: InterfaceSource; indexOf?: IndexSource; names?: NameSource } = {}): InterfaceTable {
+  /**
+   * A fresh table of this network namespace's interfaces: from the kernel over netlink, else from
+   * os.networkInterfaces() with the reason. Given sources (tests) are read as os.networkInterfaces().
+   */
+  static read(sources?: { addresses?: InterfaceSource; indexOf?: IndexSource; names?: NameSource }): InterfaceTable {
+    if (sources !== undefined) return InterfaceTable.fromOs(sources);
+    const k = readKernelTable();
+    if ('reason' in k) return InterfaceTable.fromOs({}, k.reason);
+    return new InterfaceTable(tableFromKernel(k), { source: 'netlink' });
+  }
+
+  static fromOs(sources: { addresses?: InterfaceSource; indexOf?: IndexSource; names?: NameSource }, fallbackReason?: string): InterfaceTable {
     const { addresses: source = networkInterfaces, indexOf = procIndex, names = procNames } = sources;
     const list: NetworkInterface[] = [];
     const found = source();
@@ -104,7 +197,7 @@ export class InterfaceTable {
       list.push(entry);
     }
     list.sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity));
-    return new InterfaceTable(list);
+    return new InterfaceTable(list, fallbackReason === undefined ? { source: 'os' } : { source: 'os', fallbackReason });
   }
 
   get(name: string): NetworkInterface | undefined {
@@ -128,12 +221,4 @@ export class InterfaceTable {
   owning(address: string): NetworkInterface | undefined {
     return this.interfaces.find((i) => i.addresses.some((a) => a.address === address));
   }
-}
-
-let current: InterfaceTable | undefined;
-
-/** The cached table of this host's interfaces; `refresh` reads it again. */
-export function interfaceTable(options: { refresh?: boolean } = {}): InterfaceTable {
-  if (!current || options.refresh) current = InterfaceTable.read();
-  return current;
 }
