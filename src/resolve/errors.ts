@@ -44,6 +44,27 @@ export function fromDnsErrno(err: unknown, host: string, family: IpVersion, sour
   }
 }
 
+/**
+ * Maps an RCODE other than NOERROR (from hiper's own DNS client) to a HiperError, as fromDnsErrno does
+ * for c-ares: NXDOMAIN is "does not exist", SERVFAIL and REFUSED keep their own codes.
+ */
+export function fromRcode(rcode: string, host: string, family: IpVersion, source: AddressSource, extra: Record<string, unknown> = {}): HiperError {
+  const details = { family, source, rcode, ...extra };
+  switch (rcode) {
+    case 'NXDOMAIN': {
+      const e = noSuchName(host, family, source);
+      Object.assign(e.details, extra);
+      return e;
+    }
+    case 'SERVFAIL':
+      return dnsError('ERR_DNS_SERVFAIL', host, 'the DNS server failed (SERVFAIL)', details);
+    case 'REFUSED':
+      return dnsError('ERR_DNS_REFUSED', host, 'the DNS server refused the query (REFUSED)', details);
+    default:
+      return dnsError('ERR_DNS_FAILED', host, `the DNS server answered ${rcode}`, details);
+  }
+}
+
 /** Errors worth remembering for a few seconds (negative caching): the answer, not the path, said no. */
 export function isNegativeAnswer(err: unknown): boolean {
   const code = (err as HiperError | undefined)?.code;

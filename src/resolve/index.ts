@@ -16,10 +16,12 @@ export {
 } from './order.js';
 export { classify, type Classified } from './policy.js';
 export { systemLookup, type LookupFunction, type SystemLookupOptions } from './system.js';
-export { parseDnsServer, parseDnsServerList, planDnsServers, dnsServersLookup, type DnsServer, type DnsServersConfig, type DnsServersPlan } from './servers.js';
-export { dohLookup, checkDohOptions } from './doh/lookup.js';
+export { parseDnsServer, parseDnsServerList, planDnsServers, dnsServersIdentity, type DnsServer, type DnsServersConfig, type DnsServersPlan } from './servers.js';
+export { dnsServersLookup } from './dns/lookup.js';
+export { DEFAULT_DNS_TRIES, DEFAULT_DNS_TRY_TIMEOUT_MS, type DnsAttempt } from './dns/client.js';
+export type { DnsQueryMessage } from './dns/egress.js';
+export { dohLookup, checkDohOptions, dohEndpoint, dohIdentity, type DohEndpoint } from './doh/lookup.js';
 export { checkDohResponse, DEFAULT_DOH_MAX_BYTES, MAX_CNAME_CHAIN, type DohResponse, type DohAnswer, type DohCheckOptions } from './doh/check.js';
 export { encodeQuery, dohRequest, DNS_MESSAGE, type DohRequest, type DohQueryType } from './doh/message.js';
-export { httpsTransport, type HttpsTransportOptions } from './doh/transport.js';
 export { familyLabel } from './errors.js';
-export type { IpVersion, ResolveOptions, Resolver, DohTransport, DohOptions, DohConnectionInfo, LowerLookup, LowerLookupRequest } from './types.js';
+export type { IpVersion, ResolveOptions, Resolver, DohTransport, DohTransportRequest, DohTransportResponse, DohOptions, DohConnectionInfo, LowerLookup, LowerLookupRequest } from './types.js';

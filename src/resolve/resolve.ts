@@ -10,12 +10,14 @@ import type { AddressRecord } from '../shared/types.js';
 import { interfaceTable, parseAddress, resolveZone, type InterfaceTable } from '../bind/index.js';
 import { abortError } from './abort.js';
 import { ResolveCache, defaultCache, startFlight, type Flight } from './cache.js';
-import { dohLookup } from './doh/lookup.js';
+import { dohIdentity, dohLookup } from './doh/lookup.js';
 import { familyLabel, isNegativeAnswer } from './errors.js';
 import { normalizeHostName } from './hostname.js';
 import { checkFirstFamilyCount, interleaveFamilies, prepareSources, sortByRfc6724, type PreparedSource } from './order.js';
 import { findPinned, pinnedRecords } from './pinned.js';
-import { dnsServersIdentity, dnsServersLookup, type DnsServersConfig } from './servers.js';
+import { requireDeviceBinding } from './dns/egress.js';
+import { dnsServersLookup } from './dns/lookup.js';
+import { dnsServersIdentity, type DnsServersConfig } from './servers.js';
 import { systemLookup } from './system.js';
 import type { IpVersion, LowerLookup, ResolveOptions } from './types.js';
 
@@ -83,10 +85,14 @@ function identityOf(o: ResolveOptions): string {
     if (usesServers(o)) {
       throw new HiperError('ERR_INVALID_ARGUMENT', 'doh cannot be combined with dnsServers, dnsInterface or dnsLocalAddress4/6 (DoH egress is its transport\'s)', { input: o.doh.url });
     }
-    return o.doh.url; // "https:..." cannot be mistaken for "system", "lookup#N" or "dns:..."
-
+    return dohIdentity(o.doh);
   }
-  if (usesServers(o)) return dnsServersIdentity(serversConfig(o));
+  if (usesServers(o)) {
+    const config = serversConfig(o);
+    // Before the cache too: a strict lookup is never answered from an address-bound one.
+    requireDeviceBinding(config);
+    return dnsServersIdentity(config);
+  }
   return 'system';
 }
 
@@ -98,6 +104,8 @@ function serversConfig(o: ResolveOptions): DnsServersConfig {
     ...(o.dnsLocalAddress4 !== undefined ? { localAddress4: o.dnsLocalAddress4 } : {}),
     ...(o.dnsLocalAddress6 !== undefined ? { localAddress6: o.dnsLocalAddress6 } : {}),
     ...(o.table ? { table: o.table } : {}),
+    ...(o.strict ? { strict: true } : {}),
+    ...(o.clock ? { clock: o.clock } : {}),
   };
 }
 

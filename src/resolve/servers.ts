@@ -1,19 +1,16 @@
 /**
  * Explicit DNS servers (curl --dns-servers) and the egress of their queries (curl --dns-interface,
- * --dns-ipv4-addr, --dns-ipv6-addr). Queries go through Node's c-ares resolver (dns.Resolver), which
- * retries, rotates servers, falls back to TCP on truncation and follows CNAMEs; setLocalAddress binds
- * the source address. Node gives c-ares no device binding, so an interface becomes its addresses
- * (chosen per server family with if2ip), and a server the interface has no address for is not asked.
+ * --dns-ipv4-addr, --dns-ipv6-addr): which servers to ask and from which local address, chosen per
+ * server family with if2ip; a server the interface has no address for is not asked. How the queries
+ * are sent (device-bound by hiper's client, or by c-ares from the addresses) is src/resolve/dns's.
  */
 import { promises as dnsPromises } from 'node:dns';
+import type { Clock } from '../shared/clock.js';
 import { HiperError } from '../shared/errors.js';
-import type { AddressRecord, Family } from '../shared/types.js';
+import type { Family } from '../shared/types.js';
 import { addressFamily, if2ip, interfaceTable, parseAddress, type AddressScope, type InterfaceTable } from '../bind/index.js';
-import { abortError, raceAbort } from './abort.js';
-import { perFamily } from './combine.js';
-import { fromDnsErrno } from './errors.js';
+import { dnsEgressMethod } from './dns/egress.js';
 import { parsePortText } from './host-port.js';
-import type { LowerLookup } from './types.js';
 
 export interface DnsServer {
   address: string;
@@ -73,6 +70,14 @@ export interface DnsServersConfig {
   localAddress4?: string;
   localAddress6?: string;
   table?: InterfaceTable;
+  /** Refuse to send the queries of an interface without device binding (ERR_DEVICE_BIND_UNAVAILABLE). */
+  strict?: boolean;
+  /** The clock of the per-try timeouts of hiper's DNS client. */
+  clock?: Clock;
+  /** Rounds over the servers (hiper's DNS client); default 2. */
+  tries?: number;
+  /** Time limit of a first try, ms, doubled each round (hiper's DNS client); default 2000. */
+  tryTimeoutMs?: number;
 }
 
 export interface DnsServersPlan {
@@ -134,38 +139,11 @@ export function planDnsServers(config: DnsServersConfig, systemServers: () => st
   return plan;
 }
 
-/** The identity of a server configuration, for cache keys. */
+/**
+ * The identity of a server configuration, for cache keys. An interface adds how its queries leave
+ * ('device' or 'address'), so that an answer got through the fallback is never served as device-bound.
+ */
 export function dnsServersIdentity(config: DnsServersConfig): string {
-  return `dns:${config.servers?.join(',') ?? 'system'}|${config.interface ?? ''}|${config.localAddress4 ?? ''}|${config.localAddress6 ?? ''}`;
-}
-
-/** A lower lookup that asks the configured servers, from the planned local addresses. */
-export function dnsServersLookup(config: DnsServersConfig): LowerLookup {
-  return async ({ name, family, signal }) => {
-    const plan = planDnsServers(config);
-    if (signal.aborted) throw abortError(name, signal);
-    // One c-ares channel per lookup, so that aborting it (cancel) touches no other lookup.
-    const resolver = new dnsPromises.Resolver();
-    resolver.setServers(plan.servers.map((s) => s.text));
-    if (plan.localAddress4 !== undefined || plan.localAddress6 !== undefined) {
-      resolver.setLocalAddress(plan.localAddress4 ?? '0.0.0.0', plan.localAddress6 ?? '::0');
-    }
-    const onAbort = (): void => resolver.cancel();
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await perFamily(name, family, 'dns', async (f): Promise<AddressRecord[]> => {
-        try {
-          const answers = await raceAbort(f === 4 ? resolver.resolve4(name, { ttl: true }) : resolver.resolve6(name, { ttl: true }), signal, name);
-          return answers.map((a) => ({ address: f === 6 ? (parseAddress(a.address)?.address ?? a.address) : a.address, family: f, ttl: a.ttl, source: 'dns' }));
-        } catch (err) {
-          if (err instanceof HiperError) throw err;
-          const e = fromDnsErrno(err, name, family, 'dns');
-          if (e === 'empty') return [];
-          throw e;
-        }
-      });
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
-  };
+  const method = dnsEgressMethod(config.interface)?.method ?? '';
+  return `dns:${config.servers?.join(',') ?? 'system'}|${config.interface ?? ''}|${config.localAddress4 ?? ''}|${config.localAddress6 ?? ''}|${method}`;
 }

@@ -1,5 +1,5 @@
 /** The contract of src/resolve, which src/connect and the CLI build on. */
-import type { AddressRecord, Clock } from '../shared/index.js';
+import type { AddressRecord, BindMethod, Clock } from '../shared/index.js';
 import type { InterfaceTable } from '../bind/index.js';
 import type { ResolveCache } from './cache.js';
 
@@ -12,25 +12,50 @@ export interface DohConnectionInfo {
   localPort?: number;
   remoteAddress?: string;
   remotePort?: number;
+  /** How the socket was tied to its egress (device, address, none). */
+  bindMethod?: BindMethod;
+  /** The interface asked for (the spec's device). */
+  interface?: string;
+  /** The link the packets left through, as the kernel routes them. */
+  egressInterface?: string;
+  /** Set when that link is not the one asked for. */
+  egressWarning?: string;
+}
+
+/** One DoH request as resolve hands it to a transport. */
+export interface DohTransportRequest {
+  /** The endpoint with the query; WHATWG URL cannot hold an IPv6 zone id, so it travels in `zone`. */
+  url: URL;
+  /** The zone of a link-local address literal in the endpoint ("https://[fe80::1%25eth0]/dns-query" -> "eth0"). */
+  zone?: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: Buffer;
+  signal?: AbortSignal;
+}
+
+export interface DohTransportResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  /** Optional: the connection the request went over. */
+  connection?: DohConnectionInfo;
 }
 
 /**
  * The HTTPS transport DNS-over-HTTPS uses. resolve never imports the higher layers: the caller passes
  * a transport whose requests leave through the same pinned egress as the transfer the lookup serves.
  */
-export type DohTransport = (request: {
-  url: URL;
-  method: 'GET' | 'POST';
-  headers: Record<string, string>;
-  body?: Buffer;
-  signal?: AbortSignal;
-}) => Promise<{
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-  /** Optional: the connection the request went over. */
-  connection?: DohConnectionInfo;
-}>;
+export interface DohTransport {
+  (request: DohTransportRequest): Promise<DohTransportResponse>;
+  /**
+   * What decides the answers this transport can bring: its egress and its TLS trust (CA, verification).
+   * resolve folds it into the cache key, so that an answer fetched under other settings (without
+   * verification, from another link) is never served to this transport's lookups. A transport without
+   * one shares cache entries only with itself.
+   */
+  readonly identity?: string;
+}
 
 /** One lookup the cache sits on: the name (lower case), the family wanted and a signal to stop it. */
 export interface LowerLookupRequest {
@@ -62,7 +87,12 @@ export interface ResolveOptions {
   port?: number;
   /** Explicit DNS servers, like curl --dns-servers: "198.51.100.1", "198.51.100.1:5353", "[2001:db8::1]:53". */
   dnsServers?: string[];
-  /** Interface DNS queries leave from (curl --dns-interface). */
+  /**
+   * Interface DNS queries leave from (curl --dns-interface): each query socket is bound to the device.
+   * Without device binding (no addon, HIPER_DEVICE_BINDING=off) they leave from its addresses only,
+   * which the kernel may route through another link; the "hiper:dns:query" diagnostics channel tells
+   * each query's method ('device' / 'address'), and `strict` refuses that fallback.
+   */
   dnsInterface?: string;
   /** Local IPv4 / IPv6 address DNS queries leave from (curl --dns-ipv4-addr / --dns-ipv6-addr). */
   dnsLocalAddress4?: string;
@@ -79,6 +109,8 @@ export interface ResolveOptions {
   firstFamilyCount?: number;
   /** Time limit for the whole lookup, ms; default 30000. */
   timeout?: number;
+  /** With dnsInterface: fail with ERR_DEVICE_BIND_UNAVAILABLE, before any query is sent, rather than fall back to address binding. */
+  strict?: boolean;
   signal?: AbortSignal;
   clock?: Clock;
   table?: InterfaceTable;

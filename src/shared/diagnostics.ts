@@ -11,6 +11,8 @@
  *   hiper:transfer:headers  { transfer, status, headers }
  *   hiper:transfer:done     { transfer, info }
  *   hiper:transfer:error    { transfer, error }
+ *   hiper:dns:query         { name, type, server, transport, method, device?, localAddress?, reason?, try? }
+ *                           a query to an explicit DNS server and how it leaves (src/resolve/dns/egress.ts)
  */
 import { channel } from 'node:diagnostics_channel';
 
@@ -24,4 +26,5 @@ export const channels = {
   transferHeaders: channel('hiper:transfer:headers'),
   transferDone: channel('hiper:transfer:done'),
   transferError: channel('hiper:transfer:error'),
+  dnsQuery: channel('hiper:dns:query'),
 } as const;

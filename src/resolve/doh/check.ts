@@ -3,16 +3,15 @@
  * bad labels, trailing bytes), that it answers our question, the RCODE, and the CNAME chain from the
  * question name to the addresses (bounded, loops refused). Everything malformed is ERR_DOH_BAD_RESPONSE.
  */
-import { isIPv4, isIPv6 } from 'node:net';
 import dnsPacket from 'dns-packet';
 import { HiperError } from '../../shared/errors.js';
-import { dnsError, noSuchName } from '../errors.js';
+import { fromRcode } from '../errors.js';
 import { canonicalName } from '../hostname.js';
+import { followChain, MAX_CNAME_CHAIN } from '../dns/reply.js';
 import { DNS_MESSAGE, type DohQueryType } from './message.js';
 
 export const DEFAULT_DOH_MAX_BYTES = 65_536;
-/** Longest CNAME chain followed inside one answer. */
-export const MAX_CNAME_CHAIN = 16;
+export { MAX_CNAME_CHAIN };
 
 export interface DohResponse {
   status: number;
@@ -33,14 +32,6 @@ export interface DohAnswer {
   address: string;
   /** Seconds: the smallest TTL along the CNAME chain and of the record. */
   ttl: number;
-}
-
-interface Answer {
-  name: string;
-  type: string;
-  class?: string;
-  ttl?: number;
-  data?: unknown;
 }
 
 function header(headers: DohResponse['headers'], name: string): string | undefined {
@@ -87,40 +78,9 @@ export function checkDohResponse(response: DohResponse, options: DohCheckOptions
   if (q && (canonicalName(q.name) !== canonicalName(name) || q.type !== type || (q.class ?? 'IN') !== 'IN')) {
     throw bad('question', `it answers ${q.name} ${q.type} ${q.class ?? ''}`.trimEnd(), { question: q });
   }
-  const details = { family: type === 'A' ? 4 : 6, source: 'doh', rcode };
-  switch (rcode) {
-    case 'NOERROR': break;
-    case 'NXDOMAIN': throw noSuchName(name, type === 'A' ? 4 : 6, 'doh');
-    case 'SERVFAIL': throw dnsError('ERR_DNS_SERVFAIL', name, 'the DNS server failed (SERVFAIL)', details);
-    case 'REFUSED': throw dnsError('ERR_DNS_REFUSED', name, 'the DNS server refused the query (REFUSED)', details);
-    default: throw dnsError('ERR_DNS_FAILED', name, `the DNS server answered ${rcode}`, details);
-  }
-  return followChain((packet.answers ?? []) as Answer[], name, type, bad);
-}
-
-function followChain(answers: Answer[], name: string, type: DohQueryType, bad: (reason: string, why: string) => HiperError): DohAnswer[] {
-  let current = canonicalName(name);
-  const seen = new Set([current]);
-  let chainTtl = Infinity;
-  for (let hops = 0; ; hops++) {
-    const found: DohAnswer[] = [];
-    let cname: Answer | undefined;
-    for (const a of answers) {
-      if ((a.class ?? 'IN') !== 'IN' || canonicalName(a.name) !== current) continue;
-      if (a.type === type) {
-        const address = String(a.data);
-        if (!(type === 'A' ? isIPv4(address) : isIPv6(address))) throw bad('malformed', `${a.name} ${type} record holds "${address}"`);
-        found.push({ address, ttl: Math.min(a.ttl ?? 0, chainTtl) });
-      } else if (a.type === 'CNAME') {
-        cname ??= a;
-      }
-    }
-    if (found.length > 0 || !cname) return found;
-    if (hops >= MAX_CNAME_CHAIN) throw bad('cname-chain', `the CNAME chain is longer than ${MAX_CNAME_CHAIN}`);
-    const next = canonicalName(String(cname.data));
-    if (seen.has(next)) throw bad('cname-loop', `the CNAME chain loops at ${next}`);
-    seen.add(next);
-    current = next;
-    chainTtl = Math.min(chainTtl, cname.ttl ?? 0);
-  }
+  if (rcode !== 'NOERROR') throw fromRcode(rcode, name, type === 'A' ? 4 : 6, 'doh');
+  // The same CNAME walk (bounded, loops refused, RFC 2181 TTLs) as hiper's own DNS client.
+  const chain = followChain((packet.answers ?? []) as Parameters<typeof followChain>[0], name, type);
+  if (chain.kind === 'malformed') throw bad(chain.reason ?? 'malformed', chain.why);
+  return chain.kind === 'answer' ? chain.answers : [];
 }

@@ -2,8 +2,9 @@
 import https from 'node:https';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import dnsPacket from 'dns-packet';
+import type dnsPacket from 'dns-packet';
 import { makeCert, type TestCert } from '../../helpers/cert.js';
+import { answerFrom, readDohQuery, type Zone } from '../../helpers/dns-zone.js';
 
 export interface SeenRequest {
   method: string;
@@ -13,35 +14,13 @@ export interface SeenRequest {
   query: dnsPacket.Packet;
 }
 
-const ZONE: Record<string, { A?: string[]; AAAA?: string[]; CNAME?: string }> = {
+const ZONE: Zone = {
   'www.hiper.test': { A: ['198.51.100.10'], AAAA: ['2001:db8::10'] },
   'v4only.hiper.test': { A: ['198.51.100.11'] },
   'alias.hiper.test': { CNAME: 'www.hiper.test' },
 };
 
-function answer(q: dnsPacket.Packet): Buffer {
-  const question = q.questions![0]!;
-  const answers: dnsPacket.Answer[] = [];
-  let name = question.name;
-  let rcode = 0;
-  for (let hops = 0; hops < 8; hops++) {
-    const entry = ZONE[name];
-    if (!entry) {
-      if (hops === 0) rcode = 3;
-      break;
-    }
-    if (entry.CNAME) {
-      answers.push({ name, type: 'CNAME', class: 'IN', ttl: 40, data: entry.CNAME });
-      name = entry.CNAME;
-      continue;
-    }
-    for (const data of (question.type === 'A' ? entry.A : question.type === 'AAAA' ? entry.AAAA : undefined) ?? []) {
-      answers.push({ name, type: question.type as 'A', class: 'IN', ttl: 30, data });
-    }
-    break;
-  }
-  return dnsPacket.encode({ type: 'response', id: q.id ?? 0, flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | rcode, questions: q.questions!, answers });
-}
+const answer = (q: dnsPacket.Packet): Buffer => answerFrom(ZONE, q);
 
 export class DohFixture {
   readonly seen: SeenRequest[] = [];
@@ -57,15 +36,8 @@ export class DohFixture {
     const fixture = new DohFixture(server, `https://${host.includes(':') ? `[${host}]` : host}:${port}/dns-query`);
     server.on('connection', (s) => s.on('close', () => { fixture.closedConnections++; }));
     server.on('request', (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const url = new URL(req.url!, 'https://x');
-        const wire = req.method === 'GET' ? Buffer.from(url.searchParams.get('dns') ?? '', 'base64url') : Buffer.concat(chunks);
-        let query: dnsPacket.Packet;
-        try {
-          query = dnsPacket.decode(wire);
-        } catch {
+      void readDohQuery(req).then((query) => {
+        if (query === undefined) {
           res.writeHead(400).end();
           return;
         }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { HiperError } from '../../../src/shared/index.js';
-import { deviceBinding } from '../../../src/bind/index.js';
-import { httpsTransport, resolve, ResolveCache, type DohConnectionInfo, type DohTransport } from '../../../src/resolve/index.js';
+import { httpsTransport } from '../../../src/connect/index.js';
+import { resolve, ResolveCache, type DohTransport } from '../../../src/resolve/index.js';
 import { makeCert, type TestCert } from '../../helpers/cert.js';
 import { DohFixture } from './doh-fixture.js';
 
@@ -94,34 +94,6 @@ describe('resolve: DNS-over-HTTPS against a loopback server', function () {
   it('nothing listening is ERR_DNS_FAILED naming the URL', async () => {
     const url = fixture.url.replace(/:\d+\//, ':1/');
     await assert.rejects(resolve('www.hiper.test', { doh: { url, transport }, cache: false }), isCode('ERR_DNS_FAILED', /127\.0\.0\.1:1\/dns-query failed.*ECONNREFUSED/));
-  });
-
-  it('the transport leaves from the local address it was given', async () => {
-    fixture.seen.length = 0;
-    let seenConnection: DohConnectionInfo | undefined;
-    const t = httpsTransport({ ca: cert.cert, localAddress: '127.0.0.2' });
-    const spy: DohTransport = async (req) => {
-      const res = await t(req);
-      seenConnection = res.connection;
-      return res;
-    };
-    await resolve('www.hiper.test', { doh: { url: fixture.url, transport: spy }, family: 4, cache: false });
-    assert.equal(seenConnection?.localAddress, '127.0.0.2');
-    assert.equal(fixture.seen[0]!.remoteAddress, '127.0.0.2');
-  });
-
-  it(`the transport leaves from an interface (${deviceBinding().available ? 'device' : 'address'} binding)`, async () => {
-    let seenConnection: DohConnectionInfo | undefined;
-    const t = httpsTransport({ ca: cert.cert, interface: 'lo' });
-    await resolve('www.hiper.test', { doh: { url: fixture.url, transport: async (req) => { const r = await t(req); seenConnection = r.connection; return r; } }, family: 4, cache: false });
-    assert.equal(seenConnection?.localAddress, '127.0.0.1');
-  });
-
-  it('an interface that cannot reach the server is an error, not a silent fallback', async () => {
-    const t = httpsTransport({ ca: cert.cert, interface: 'no-such-if0' });
-    await assert.rejects(resolve('www.hiper.test', { doh: { url: fixture.url, transport: t }, cache: false }), isCode('ERR_INTERFACE_NOT_FOUND', /no-such-if0/));
-    const v6 = httpsTransport({ ca: cert.cert, localAddress: '::1' });
-    await assert.rejects(resolve('www.hiper.test', { doh: { url: fixture.url, transport: v6 }, cache: false }), isCode('ERR_INTERFACE_NO_ADDRESS', /::1 is not an IPv4 address/));
   });
 
   it('answers are cached under the DoH URL', async () => {
