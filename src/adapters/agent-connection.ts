@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { HiperError } from '../shared/errors.js';
 import { systemClock } from '../shared/clock.js';
 import { connect, DEFAULT_CONNECT_TIMEOUT, type ConnectTrace } from '../connect/index.js';
-import { connectOptionsFor, type EgressOptions } from './options.js';
+import { connectOptionsFor, type AdapterEgressOptions } from './options.js';
 import { PoolSlot } from './pool-slot.js';
 import { recordConnection } from './trace.js';
 import { upgradeToTls } from './tls-upgrade.js';
@@ -30,7 +30,7 @@ export type SecureLayer = (socket: Socket, options: AgentConnectionOptions, limi
 
 export interface AgentConnection {
   agent: Agent;
-  egress: EgressOptions;
+  egress: AdapterEgressOptions;
   options: AgentConnectionOptions;
   oncreate: OnCreate | undefined;
   secure?: SecureLayer;
@@ -121,7 +121,7 @@ export function openAgentConnection(c: AgentConnection): void {
 }
 
 /** The https agent's TLS layer: every tls.connect option Node would use, and the agent's session cache. */
-export function agentTls(agent: Agent, egress: EgressOptions): SecureLayer {
+export function agentTls(agent: Agent, egress: AdapterEgressOptions): SecureLayer {
   const cache = agent as Agent & {
     _getSession?(key: string): Buffer | undefined;
     _cacheSession?(key: string, session: Buffer): void;

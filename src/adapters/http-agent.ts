@@ -5,15 +5,15 @@
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { checkEgressOptions, splitEgressOptions, type EgressOptions } from './options.js';
+import { checkEgressOptions, splitEgressOptions, type AdapterEgressOptions } from './options.js';
 import { openAgentConnection, type AgentConnectionOptions } from './agent-connection.js';
 
 /** Node's Agent options (keepAlive, maxSockets...) and hiper's egress options (which take precedence where the names meet). */
-export type HiperAgentOptions = Omit<http.AgentOptions, keyof EgressOptions> & EgressOptions;
+export type HiperAgentOptions = Omit<http.AgentOptions, keyof AdapterEgressOptions> & AdapterEgressOptions;
 
 export class HiperAgent extends http.Agent {
   /** The egress every connection of this agent takes. */
-  readonly egress: Readonly<EgressOptions>;
+  readonly egress: Readonly<AdapterEgressOptions>;
 
   constructor(options: HiperAgentOptions = {}) {
     const { egress, rest } = splitEgressOptions(options);

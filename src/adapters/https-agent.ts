@@ -6,15 +6,15 @@
 import https from 'node:https';
 import type { RequestOptions } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { checkEgressOptions, splitEgressOptions, type EgressOptions } from './options.js';
+import { checkEgressOptions, splitEgressOptions, type AdapterEgressOptions } from './options.js';
 import { agentTls, openAgentConnection, type AgentConnectionOptions, type SecureLayer } from './agent-connection.js';
 
 /** Node's https Agent options (TLS options, keepAlive...) and hiper's egress options. */
-export type HiperHttpsAgentOptions = Omit<https.AgentOptions, keyof EgressOptions> & EgressOptions;
+export type HiperHttpsAgentOptions = Omit<https.AgentOptions, keyof AdapterEgressOptions> & AdapterEgressOptions;
 
 export class HiperHttpsAgent extends https.Agent {
   /** The egress every connection of this agent takes. */
-  readonly egress: Readonly<EgressOptions>;
+  readonly egress: Readonly<AdapterEgressOptions>;
   private readonly secure: SecureLayer;
 
   constructor(options: HiperHttpsAgentOptions = {}) {

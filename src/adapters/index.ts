@@ -7,4 +7,4 @@ export { HiperAgent, type HiperAgentOptions } from './http-agent.js';
 export { HiperHttpsAgent, type HiperHttpsAgentOptions } from './https-agent.js';
 export { traceOf } from './trace.js';
 export { splitZone, type SplitUrl } from './zone-url.js';
-export type { EgressOptions } from './options.js';
+export type { AdapterEgressOptions } from './options.js';

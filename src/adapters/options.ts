@@ -6,28 +6,13 @@ import type { Socket } from 'node:net';
 import { HiperError } from '../shared/errors.js';
 import type { Clock } from '../shared/clock.js';
 import { addressFamily, addressScope, parseInterfaceSpec } from '../bind/index.js';
-import { parsePortRange, type ConnectOptions, type ConnectTrace, type Connector } from '../connect/index.js';
-import type { IpVersion, ResolveOptions, Resolver } from '../resolve/types.js';
+import { EGRESS_KEYS as CONNECT_EGRESS_KEYS, parsePortRange, pickEgress, type ConnectOptions, type ConnectTrace, type Connector, type EgressOptions as ConnectEgress } from '../connect/index.js';
+import type { Resolver } from '../resolve/types.js';
 
-export interface EgressOptions {
-  /** Interface spec in curl's syntax: "eth0", "if!eth0", "host!198.51.100.2", "ifhost!eth0!198.51.100.2". */
-  interface?: string;
-  /** Local address to leave from. */
-  localAddress?: string;
-  /** Local port or range: 4000, [4000, 4010] or "4000-4010". */
-  localPort?: number | [number, number] | string;
-  /** IP version preference: 'any' (default), 4 or 6. */
-  family?: IpVersion;
-  /** Happy Eyeballs attempt delay, ms (default 250). */
-  happyEyeballsDelay?: number;
+/** connect's egress vocabulary, and what an adapter needs besides. */
+export interface AdapterEgressOptions extends ConnectEgress {
   /** Time limit for resolve + connect + TLS handshake, ms. */
   connectTimeout?: number;
-  /** Fail rather than let a connection leave without device binding. */
-  strict?: boolean;
-  /** Options for hiper's resolver (pinned entries, DNS servers, DoH...). */
-  resolve?: ResolveOptions;
-  /** curl --connect-to entries "HOST:PORT:CONNECT_HOST:CONNECT_PORT". */
-  connectTo?: string[];
   /** The resolver; default hiper's resolve(). */
   resolver?: Resolver;
   /**
@@ -42,11 +27,8 @@ export interface EgressOptions {
   clock?: Clock;
 }
 
-/** The keys of EgressOptions, for separating them from an Agent's own options. */
-export const EGRESS_KEYS = [
-  'interface', 'localAddress', 'localPort', 'family', 'happyEyeballsDelay', 'connectTimeout', 'strict',
-  'resolve', 'connectTo', 'resolver', 'zone', 'onConnect', 'connector', 'clock',
-] as const satisfies ReadonlyArray<keyof EgressOptions>;
+/** The keys of AdapterEgressOptions, for separating them from an Agent's own options. */
+export const EGRESS_KEYS = [...CONNECT_EGRESS_KEYS, 'connectTimeout', 'resolver', 'zone', 'onConnect', 'connector', 'clock'] as const satisfies ReadonlyArray<keyof AdapterEgressOptions>;
 
 function bad(name: string, value: unknown, expected: string): HiperError {
   const shown = typeof value === 'function' ? 'a function' : JSON.stringify(value);
@@ -56,7 +38,7 @@ function bad(name: string, value: unknown, expected: string): HiperError {
 const isFn = (v: unknown): boolean => typeof v === 'function';
 
 /** Checks what can be checked before any connection; connect() checks the rest (interfaces come and go). */
-export function checkEgressOptions(o: EgressOptions): void {
+export function checkEgressOptions(o: AdapterEgressOptions): void {
   if (o.interface !== undefined) parseInterfaceSpec(o.interface);
   if (o.localAddress !== undefined && (typeof o.localAddress !== 'string' || o.localAddress === '')) throw bad('localAddress', o.localAddress, 'a non-empty string');
   parsePortRange(o.localPort);
@@ -98,20 +80,16 @@ export interface ConnectionRequest {
 }
 
 /** connect() options for one connection: the adapter's egress wins over per-request values. */
-export function connectOptionsFor(egress: EgressOptions, request: ConnectionRequest): ConnectOptions {
-  const o: ConnectOptions = { host: hostWithZone(request.host, egress.zone), port: request.port };
-  if (egress.interface !== undefined) o.interface = egress.interface;
+export function connectOptionsFor(egress: AdapterEgressOptions, request: ConnectionRequest): ConnectOptions {
+  const o = pickEgress<ConnectOptions>(egress, { host: hostWithZone(request.host, egress.zone), port: request.port });
+  // What the request itself asks for (node:http's localAddress and family) where the adapter's options say nothing.
   const localAddress = egress.localAddress ?? (request.localAddress || undefined);
   if (localAddress !== undefined) o.localAddress = localAddress;
   const localPort = egress.localPort ?? request.localPort;
   if (localPort !== undefined) o.localPort = localPort;
   const family = egress.family ?? (request.family === 4 || request.family === 6 ? request.family : undefined);
   if (family !== undefined) o.family = family;
-  if (egress.happyEyeballsDelay !== undefined) o.happyEyeballsDelay = egress.happyEyeballsDelay;
   if (egress.connectTimeout !== undefined) o.timeout = egress.connectTimeout;
-  if (egress.strict !== undefined) o.strict = egress.strict;
-  if (egress.resolve !== undefined) o.resolve = egress.resolve;
-  if (egress.connectTo !== undefined) o.connectTo = egress.connectTo;
   if (egress.resolver !== undefined) o.resolver = egress.resolver;
   if (egress.clock !== undefined) o.clock = egress.clock;
   if (request.tls !== undefined) o.tls = request.tls;
@@ -119,7 +97,7 @@ export function connectOptionsFor(egress: EgressOptions, request: ConnectionRequ
 }
 
 /** Splits an options object into hiper's egress options and the rest (an Agent's own options). */
-export function splitEgressOptions<T extends object>(options: T & EgressOptions): { egress: EgressOptions; rest: Omit<T, keyof EgressOptions> } {
+export function splitEgressOptions<T extends object>(options: T & AdapterEgressOptions): { egress: AdapterEgressOptions; rest: Omit<T, keyof AdapterEgressOptions> } {
   const egress: Record<string, unknown> = {};
   const rest: Record<string, unknown> = { ...(options as Record<string, unknown>) };
   for (const key of EGRESS_KEYS) {
@@ -128,5 +106,5 @@ export function splitEgressOptions<T extends object>(options: T & EgressOptions)
       delete rest[key];
     }
   }
-  return { egress: egress as EgressOptions, rest: rest as Omit<T, keyof EgressOptions> };
+  return { egress: egress as AdapterEgressOptions, rest: rest as Omit<T, keyof AdapterEgressOptions> };
 }

@@ -1,7 +1,7 @@
 /** The connect trace of each socket an adapter opened, kept as long as the socket lives. */
 import type { Socket } from 'node:net';
 import type { ConnectTrace } from '../connect/index.js';
-import type { EgressOptions } from './options.js';
+import type { AdapterEgressOptions } from './options.js';
 
 const traces = new WeakMap<object, ConnectTrace>();
 
@@ -14,7 +14,7 @@ export function traceOf(socket: object | null | undefined): ConnectTrace | undef
 }
 
 /** Records the trace for the socket (and any socket layered on it) and tells the onConnect hook. */
-export function recordConnection(egress: EgressOptions, trace: ConnectTrace, ...sockets: Socket[]): void {
+export function recordConnection(egress: AdapterEgressOptions, trace: ConnectTrace, ...sockets: Socket[]): void {
   for (const s of sockets) traces.set(s, trace);
   egress.onConnect?.(trace, sockets[sockets.length - 1]!);
 }

@@ -10,14 +10,14 @@ import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { HiperError } from '../shared/errors.js';
 import { connect, type TlsConnectOptions } from '../connect/index.js';
-import { checkEgressOptions, connectOptionsFor, EGRESS_KEYS, type EgressOptions } from './options.js';
+import { checkEgressOptions, connectOptionsFor, EGRESS_KEYS, type AdapterEgressOptions } from './options.js';
 import { recordConnection } from './trace.js';
 import { upgradeToTls } from './tls-upgrade.js';
 
 /** undici's own default connect timeout (buildConnector), kept so the connector changes only the egress. */
 export const UNDICI_CONNECT_TIMEOUT = 10_000;
 
-export interface HiperConnectorOptions extends EgressOptions {
+export interface HiperConnectorOptions extends AdapterEgressOptions {
   /** TLS for https origins; servername and ALPN default to what undici asks for. */
   tls?: Omit<TlsConnectOptions, 'servername' | 'ALPNProtocols'> & { servername?: string; ALPNProtocols?: string[] };
   /** Offer h2 by ALPN (undici's allowH2). Default: what the Client passes, else false. */
@@ -82,7 +82,7 @@ export function hiperConnector(options: HiperConnectorOptions = {}): UndiciConne
   checkConnectorOptions(options);
   const open = options.connector ?? connect;
   const limit = options.connectTimeout ?? UNDICI_CONNECT_TIMEOUT;
-  const egress: EgressOptions = { ...options, connectTimeout: limit };
+  const egress: AdapterEgressOptions = { ...options, connectTimeout: limit };
 
   const finish = (socket: Socket, callback: UndiciConnectCallback): void => {
     socket.setNoDelay(true);

@@ -58,6 +58,12 @@ export const EGRESS_FLAGS: Options = {
   strict: { type: 'boolean' },
 };
 
+/** resolve's flags for the DoH request's own egress (connect and get use the transfer's). */
+export const DOH_EGRESS_FLAGS: Options = {
+  interface: { type: 'string' },
+  strict: { type: 'boolean' },
+};
+
 export type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** parseArgs with strict checking; its errors become usage errors naming the flag. */

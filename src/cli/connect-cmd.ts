@@ -1,16 +1,18 @@
 /**
  * `hiper connect HOST PORT`: the plan, every attempt and skip with its reason, and the winner; exits
  * non-zero (curl's code) when no attempt succeeds. --json: { ok: true, trace } or { ok: false, error }
- * where error carries code, message, input, attempts and skips.
+ * where error carries code, message, input, attempts and skips; with --doh-url also dohConnections, the
+ * connection each DoH request went over (through --interface, or the device --dns-interface names).
  */
-import { connect, type ConnectOptions } from '../connect/index.js';
+import { connect, type ConnectOptions, type EgressOptions } from '../connect/index.js';
+import type { DohConnectionInfo } from '../resolve/index.js';
 import { EGRESS_FLAGS, FAMILY_FLAGS, JSON_FLAG, RESOLVE_FLAGS, TLS_FLAGS, family, flag, list, num, parse, resolveOptions, str, usageError, type Values } from './args.js';
+import { dohLine, dohPlan, withDoh } from './doh.js';
 import { errorJson, errorLines, exitCodeOf, stdio, traceLines, type Io } from './format.js';
-import { withDoh } from './resolve-cmd.js';
+import { CONNECT_USAGE } from './usage.js';
 
-export const CONNECT_USAGE = 'connect HOST PORT [--interface SPEC] [--local-port N[-M]] [-4|-6] [--resolve H:P:A[,A]] [--connect-to H:P:H2:P2] [--happy-eyeballs-timeout-ms N] [--connect-timeout S] [--strict] [--doh-url URL [--cacert FILE] [-k]] [--json]';
-
-type EgressFlags = Pick<ConnectOptions, 'interface' | 'localPort' | 'family' | 'happyEyeballsDelay' | 'timeout' | 'strict' | 'connectTo'>;
+/** connect's egress vocabulary as the flags set it, and --connect-timeout. */
+type EgressFlags = EgressOptions & Pick<ConnectOptions, 'timeout'>;
 
 /** Connect options from the egress flags (shared with get). */
 export function egressOptions(values: Values): EgressFlags {
@@ -38,17 +40,25 @@ export async function connectCommand(args: string[], io: Io = stdio): Promise<nu
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw usageError('PORT', `PORT must be 1-65535, got "${portText}"`);
   const egress = egressOptions(values);
-  const resolve = withDoh({ ...resolveOptions(values), ...(egress.family ? { family: egress.family } : {}) }, values);
+  const plan = dohPlan(values, egress);
+  const dohConnections: DohConnectionInfo[] = [];
+  const resolve = withDoh({ ...resolveOptions(values), ...(egress.family ? { family: egress.family } : {}) }, plan, dohConnections);
   const json = flag(values, 'json');
+  const doh = plan ? { dohConnections } : {};
   try {
     const { socket, trace } = await connect({ host, port, ...egress, resolve });
     socket.destroy();
-    if (json) io.out.write(JSON.stringify({ ok: true, trace }, null, 2) + '\n');
-    else for (const l of traceLines(trace)) io.out.write(l + '\n');
+    if (json) io.out.write(JSON.stringify({ ok: true, trace, ...doh }, null, 2) + '\n');
+    else {
+      // The DoH requests under the lookup's line, before the addresses they gave.
+      const lines = traceLines(trace);
+      lines.splice(1, 0, ...dohConnections.map(dohLine));
+      for (const l of lines) io.out.write(l + '\n');
+    }
     return 0;
   } catch (err) {
-    if (json) io.out.write(JSON.stringify({ ok: false, host, port, error: errorJson(err) }, null, 2) + '\n');
-    else for (const l of errorLines(err)) io.err.write(`hiper: ${l}\n`);
+    if (json) io.out.write(JSON.stringify({ ok: false, host, port, error: errorJson(err), ...doh }, null, 2) + '\n');
+    else for (const l of [...errorLines(err), ...dohConnections.map(dohLine)]) io.err.write(`hiper: ${l}\n`);
     return exitCodeOf(err);
   }
 }

@@ -1,7 +1,7 @@
 /** Text shapes shared by the commands: addresses, connect traces, errors. */
 import type { Attempt, ConnectTrace } from '../connect/index.js';
 import { ERROR_CODES, HiperError } from '../shared/errors.js';
-import type { AddressRecord, Skip } from '../shared/index.js';
+import { bindWords, type AddressRecord, type Skip } from '../shared/index.js';
 
 /** Where the commands write: stdout and stderr, or test doubles. */
 export interface Io {
@@ -26,10 +26,6 @@ export function addressLine(a: AddressRecord, i: number): string {
 }
 
 /** How a socket was bound, in words: device binding (SO_BINDTODEVICE), a local address, or neither. */
-export function bindWords(method: string | undefined): string {
-  return method === 'device' ? 'bound to device' : method === 'address' ? 'bound to address' : 'unbound';
-}
-
 export function skipLine(s: Skip): string {
   return `  skip     ${s.remote.padEnd(44)} ${s.reason} (${s.code})`;
 }
@@ -47,9 +43,12 @@ export function traceLines(trace: ConnectTrace): string[] {
   trace.addresses.forEach((a, i) => lines.push(addressLine(a, i)));
   for (const s of trace.skips) lines.push(skipLine(s));
   for (const a of trace.attempts) lines.push(attemptLine(a));
+  // The link the packets use, when it is not simply the device bound to.
+  const link = trace.egressInterface !== undefined && trace.egressInterface !== trace.interface ? `, leaving through ${trace.egressInterface}` : '';
   const via = trace.interface ? ` via ${trace.interface}` : '';
   const tls = trace.alpn !== undefined || trace.tlsVersion !== undefined ? `, ${trace.tlsVersion ?? 'TLS'} ${trace.alpn ?? ''} in ${ms((trace.timings.appconnect ?? 0) - trace.timings.connect)}`.trimEnd() : '';
-  lines.push(`connected ${hostPort(trace.local.address, trace.local.port)} -> ${hostPort(trace.remote.address, trace.remote.port, trace.remote.family)}${via} (${bindWords(trace.bindMethod)}) at ${ms(trace.timings.connect)}${tls}`);
+  lines.push(`connected ${hostPort(trace.local.address, trace.local.port)} -> ${hostPort(trace.remote.address, trace.remote.port, trace.remote.family)}${via} (${bindWords(trace.bindMethod)}${link}) at ${ms(trace.timings.connect)}${tls}`);
+  if (trace.egressWarning !== undefined) lines.push(`warning: ${trace.egressWarning}`);
   return lines;
 }
 
@@ -59,8 +58,10 @@ export function errorLines(err: unknown): string[] {
   const lines = [`error ${err.code}: ${err.message}`];
   const skips = err.details.skips as Skip[] | undefined;
   const attempts = err.details.attempts as Attempt[] | undefined;
+  const queries = err.details.queries as Array<{ server: string; transport: string; try: number; outcome: string }> | undefined;
   for (const s of skips ?? []) lines.push(skipLine(s));
   for (const a of attempts ?? []) lines.push(attemptLine(a));
+  for (const q of queries ?? []) lines.push(`  query    ${q.server.padEnd(44)} ${q.transport} try ${q.try}: ${q.outcome}`);
   return lines;
 }
 

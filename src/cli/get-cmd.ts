@@ -11,12 +11,13 @@ import {
   EGRESS_FLAGS, FAMILY_FLAGS, JSON_FLAG, RESOLVE_FLAGS, TLS_FLAGS, atFile, flag, list, num, parse, resolveOptions, str, tlsOptions, usageError, type Values,
 } from './args.js';
 import { egressOptions } from './connect-cmd.js';
+import { dohPlan, type DohPlan } from './doh.js';
 import { EXIT_WRITE_ERROR, outputError, errorJson, exitCodeOf, stdio, traceLines, type Io } from './format.js';
 import { Progress } from './progress.js';
 import { waterfallSvg } from './waterfall.js';
 import { parseWriteOut, renderWriteOut, type WriteOutFormat } from './write-out.js';
+import { GET_USAGE } from './usage.js';
 
-export const GET_USAGE = 'get URL... [--interface SPEC] [-4|-6] [--resolve H:P:A] [--connect-to H:P:H2:P2] [--doh-url URL] [--parallel] [--parallel-max N] [--pipeline N] [--http1.1|--http2] [-I] [-X METHOD] [-H "Name: value"] [-d DATA] [-o FILE] [-s] [-S] [-f] [-k] [--cacert FILE] [-m S] [-w FORMAT] [--json] [-v] [--waterfall FILE.svg]';
 
 const GET_FLAGS = {
   ...JSON_FLAG, ...FAMILY_FLAGS, ...RESOLVE_FLAGS, ...EGRESS_FLAGS, ...TLS_FLAGS,
@@ -58,7 +59,7 @@ interface Plan {
   multi: ConstructorParameters<typeof Multi>[0];
   parallel: number;
   writeOut: WriteOutFormat | undefined;
-  doh: string | undefined;
+  doh: DohPlan | undefined;
   values: Values;
 }
 
@@ -76,6 +77,10 @@ function plan(args: string[]): Plan {
   if (data.length > 0 && !headers.some(([n]) => n.toLowerCase() === 'content-type')) headers.push(['Content-Type', 'application/x-www-form-urlencoded']);
   const maxTime = num(values, 'max-time', 'seconds');
   const tls = tlsOptions(values);
+  const doh = dohPlan(values, { ...egress, ...(connectTimeout !== undefined ? { timeout: connectTimeout } : {}) });
+  const resolveFlags = resolveOptions(values);
+  // With DoH, --dns-interface pins the DoH requests (see dohPlan), not a DNS server's queries.
+  if (doh) delete resolveFlags.dnsInterface;
   const transfer: Omit<TransferOptions, 'url'> = {
     ...egress,
     method,
@@ -83,7 +88,7 @@ function plan(args: string[]): Plan {
     ...(data.length > 0 ? { body: data.join('&') } : {}),
     ...(connectTimeout !== undefined ? { connectTimeout } : {}),
     ...(maxTime !== undefined ? { timeout: maxTime * 1000 } : {}),
-    resolve: { ...resolveOptions(values), ...(egress.family ? { family: egress.family } : {}) },
+    resolve: { ...resolveFlags, ...(egress.family ? { family: egress.family } : {}) },
   };
   const pipeline = num(values, 'pipeline', 'int>=1');
   const multi = {
@@ -93,7 +98,7 @@ function plan(args: string[]): Plan {
   };
   const parallel = flag(values, 'parallel') || pipeline !== undefined ? num(values, 'parallel-max', 'int>=1') ?? DEFAULT_PARALLEL_MAX : 1;
   const w = str(values, 'write-out');
-  return { urls, outputs, transfer, multi, parallel, writeOut: w !== undefined ? parseWriteOut(atFile(w)) : undefined, doh: str(values, 'doh-url'), values };
+  return { urls, outputs, transfer, multi, parallel, writeOut: w !== undefined ? parseWriteOut(atFile(w)) : undefined, doh, values };
 }
 
 /** What one transfer left: its result or its error, and its info either way. */
@@ -140,7 +145,7 @@ export async function getCommand(args: string[], io: Io = stdio): Promise<number
   }
   const multi = new Multi(p.multi);
   const transfer = p.doh !== undefined
-    ? { ...p.transfer, resolve: { ...p.transfer.resolve, doh: { url: p.doh, transport: multiDohTransport(multi, { ...egressOf(p.transfer), ...(p.multi?.tls ? { tls: p.multi.tls } : {}) }) } } }
+    ? { ...p.transfer, resolve: { ...p.transfer.resolve, doh: { url: p.doh.url, transport: multiDohTransport(multi, dohEgress(p.doh)) } } }
     : p.transfer;
   const progress = new Progress(io.err, p.urls.length, !silent && !flag(v, 'verbose'));
   const outcomes: Outcome[] = new Array(p.urls.length);
@@ -230,9 +235,17 @@ export async function getCommand(args: string[], io: Io = stdio): Promise<number
   return code;
 }
 
-function egressOf(t: Omit<TransferOptions, 'url'>): Pick<TransferOptions, 'interface' | 'localAddress' | 'family' | 'strict'> {
-  const { interface: iface, localAddress, family, strict } = t;
-  return { ...(iface !== undefined ? { interface: iface } : {}), ...(localAddress !== undefined ? { localAddress } : {}), ...(family !== undefined ? { family } : {}), ...(strict !== undefined ? { strict } : {}) };
+/** The DoH transfers' options: the plan's egress and TLS trust, on the Multi's pooled connections. */
+function dohEgress({ transport: t }: DohPlan): Parameters<typeof multiDohTransport>[1] {
+  return {
+    ...(t.interface !== undefined ? { interface: t.interface } : {}),
+    ...(t.strict !== undefined ? { strict: t.strict } : {}),
+    ...(t.happyEyeballsDelay !== undefined ? { happyEyeballsDelay: t.happyEyeballsDelay } : {}),
+    ...(t.connectTimeout !== undefined ? { connectTimeout: t.connectTimeout } : {}),
+    ...(t.ca !== undefined || t.rejectUnauthorized !== undefined
+      ? { tls: { ...(t.ca !== undefined ? { ca: t.ca } : {}), ...(t.rejectUnauthorized !== undefined ? { rejectUnauthorized: t.rejectUnauthorized } : {}) } }
+      : {}),
+  };
 }
 
 function exitOf(o: Outcome, fail: boolean): number {

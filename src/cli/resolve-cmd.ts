@@ -1,43 +1,42 @@
 /**
  * `hiper resolve HOST`: the ordered address list src/connect would try, with each address's source and
- * TTL. --json: { host, family, elapsedMs, addresses: [{ address, family, scopeId?, ttl?, source }] }.
+ * TTL. --json: { host, family, elapsedMs, addresses: [{ address, family, scopeId?, ttl?, source }],
+ * dohConnections? } — with --doh-url, the connection each DoH request went over and how it left.
  */
-import { resolve, httpsTransport, type ResolveOptions } from '../resolve/index.js';
-import { FAMILY_FLAGS, JSON_FLAG, RESOLVE_FLAGS, TLS_FLAGS, family, flag, parse, resolveOptions, str, tlsOptions, usageError, type Values } from './args.js';
+import { resolve, type DohConnectionInfo } from '../resolve/index.js';
+import { DOH_EGRESS_FLAGS, FAMILY_FLAGS, JSON_FLAG, RESOLVE_FLAGS, TLS_FLAGS, family, flag, parse, resolveOptions, usageError } from './args.js';
+import { dohLine, dohPlan, withDoh } from './doh.js';
 import { addressLine, errorJson, errorLines, exitCodeOf, ms, stdio, type Io } from './format.js';
-
-export const RESOLVE_USAGE = 'resolve HOST [-4|-6] [--dns-servers LIST] [--dns-interface IF] [--dns-ipv4-addr A] [--dns-ipv6-addr A] [--doh-url URL [--cacert FILE] [-k]] [--resolve H:P:A[,A]] [--json]';
-
-/** --doh-url for commands without a Multi: the requests leave from --dns-interface when given. */
-export function withDoh(o: ResolveOptions, values: Values): ResolveOptions {
-  const url = str(values, 'doh-url');
-  if (url === undefined) return o;
-  const transport = httpsTransport({ ...tlsOptions(values), ...(o.dnsInterface !== undefined ? { interface: o.dnsInterface } : {}) });
-  return { ...o, doh: { url, transport } };
-}
+import { RESOLVE_USAGE } from './usage.js';
 
 export async function resolveCommand(args: string[], io: Io = stdio): Promise<number> {
-  const { values, positionals } = parse(args, { ...JSON_FLAG, ...FAMILY_FLAGS, ...RESOLVE_FLAGS, ...TLS_FLAGS }, 'resolve');
+  const { values, positionals } = parse(args, { ...JSON_FLAG, ...FAMILY_FLAGS, ...RESOLVE_FLAGS, ...DOH_EGRESS_FLAGS, ...TLS_FLAGS }, 'resolve');
   if (positionals.length !== 1) throw usageError('HOST', `usage: hiper ${RESOLVE_USAGE}`);
   if (values['connect-to'] !== undefined) throw usageError('--connect-to', '--connect-to applies to connect and get, not resolve');
   const host = positionals[0]!;
   const fam = family(values);
-  const options = withDoh({ ...resolveOptions(values), family: fam }, values);
+  const plan = dohPlan(values);
+  const dohConnections: DohConnectionInfo[] = [];
+  // --strict: for the DoH connection with --doh-url (in the plan), else for the DNS servers' queries.
+  const strict = plan === undefined && flag(values, 'strict') ? { strict: true } : {};
+  const options = withDoh({ ...resolveOptions(values), family: fam, ...strict }, plan, dohConnections);
   const json = flag(values, 'json');
+  const doh = plan ? { dohConnections } : {};
   const started = performance.now();
   try {
     const addresses = await resolve(host, options);
     const elapsedMs = performance.now() - started;
     if (json) {
-      io.out.write(JSON.stringify({ host, family: fam, elapsedMs, addresses }, null, 2) + '\n');
+      io.out.write(JSON.stringify({ host, family: fam, elapsedMs, addresses, ...doh }, null, 2) + '\n');
     } else {
       io.out.write(`${host}: ${addresses.length} address${addresses.length === 1 ? '' : 'es'} in ${ms(elapsedMs)}, in the order connect tries them\n`);
       addresses.forEach((a, i) => io.out.write(addressLine(a, i) + '\n'));
+      for (const c of dohConnections) io.out.write(dohLine(c) + '\n');
     }
     return 0;
   } catch (err) {
-    if (json) io.out.write(JSON.stringify({ host, family: fam, error: errorJson(err) }, null, 2) + '\n');
-    else for (const l of errorLines(err)) io.err.write(`hiper: ${l}\n`);
+    if (json) io.out.write(JSON.stringify({ host, family: fam, error: errorJson(err), ...doh }, null, 2) + '\n');
+    else for (const l of [...errorLines(err), ...dohConnections.map(dohLine)]) io.err.write(`hiper: ${l}\n`);
     return exitCodeOf(err);
   }
 }

@@ -7,17 +7,18 @@ import type { TLSSocket } from 'node:tls';
 import { HiperError } from '../shared/errors.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { channels } from '../shared/diagnostics.js';
-import type { AddressRecord, Skip } from '../shared/types.js';
+import { bindWords, type AddressRecord, type Skip } from '../shared/types.js';
 import { deviceBinding, interfaceTable, type InterfaceTable } from '../bind/index.js';
 import { applyConnectTo, resolve as defaultResolver } from '../resolve/index.js';
 import type { Resolver } from '../resolve/types.js';
 import { planEgress, type Egress } from './egress.js';
 import { literalAddresses } from './literal.js';
 import { cancelDeadline, startDeadline, type Deadline } from './deadlines.js';
-import { planAttempts } from './plan.js';
+import { planAttempts, type Plan } from './plan.js';
+import { expectedLink, routeMismatch, routeTruth, type Leg } from './route-truth.js';
 import { parsePortRange, type PortRange } from './ports.js';
 import { Race, type RaceResult } from './race.js';
-import type { AttemptSetup } from './attempt.js';
+import { bindMethodFor, type AttemptSetup } from './attempt.js';
 import { startTls } from './tls.js';
 import type { Attempt, ConnectOptions, Connection, ConnectTrace } from './types.js';
 
@@ -44,7 +45,7 @@ function checkOptions(o: ConnectOptions): void {
 }
 
 function summary(attempts: Attempt[], skips: Skip[]): string {
-  const parts = attempts.map((a) => `${a.remote.address}:${a.remote.port} ${a.outcome}${a.error ? ` (${a.error})` : ''} via ${a.method}${a.interface ? ` ${a.interface}` : ''}`);
+  const parts = attempts.map((a) => `${a.remote.address}:${a.remote.port} ${a.outcome}${a.error ? ` (${a.error})` : ''}, ${bindWords(a.method)}${a.interface ? ` to ${a.interface}` : ''}`);
   for (const s of skips) parts.push(`${s.remote} skipped (${s.reason})`);
   return parts.join('; ');
 }
@@ -183,6 +184,8 @@ class ConnectOperation {
     if (literal) return this.withAddresses(literal);
     this.resolver(target.host, {
       ...options.resolve,
+      // strict holds for the lookup too: DNS queries to a DNS interface only through its device.
+      ...(options.strict ? { strict: true } : {}),
       ...(options.family ? { family: options.family } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       port: target.port,
@@ -194,6 +197,7 @@ class ConnectOperation {
     this.namelookup = this.elapsed();
     this.addresses = addresses;
     const plan = planAttempts(addresses, egress, this.table);
+    if (options.strict) this.keepPinnedRoutes(plan);
     this.skips = plan.skips;
     if (channels.connectSkip.hasSubscribers) for (const skip of plan.skips) channels.connectSkip.publish({ host: target.host, port: target.port, skip });
     if (plan.candidates.length === 0) {
@@ -218,6 +222,46 @@ class ConnectOperation {
     }, (result) => this.step(this.raced, result));
   }
 
+  /**
+   * strict: a candidate not bound to a device leaves where the kernel routes it; one whose route
+   * leaves through another link than its local address's (or cannot be told) is skipped before any
+   * packet is sent.
+   */
+  private keepPinnedRoutes(plan: Plan): void {
+    plan.candidates = plan.candidates.filter((c) => {
+      const method = bindMethodFor(c, this.ports);
+      if (method === 'device' || c.localAddress === undefined) return true;
+      const off = routeMismatch({ method, device: c.device, local: c.localAddress, remote: c.remote.address, family: c.remote.family, scopeId: c.remote.scopeId }, this.table);
+      if (off === undefined) return true;
+      plan.skips.push({ remote: c.remote.address, family: c.remote.family, code: off.code, reason: `strict: ${off.reason}` });
+      return false;
+    });
+  }
+
+  /** trace.egressInterface and, when it is not the link asked for, trace.egressWarning. */
+  private recordEgress(trace: ConnectTrace, winner: Attempt): void {
+    const leg: Leg = { method: winner.method, device: winner.interface, local: trace.local.address || undefined, remote: trace.remote.address, family: trace.remote.family, scopeId: winner.remote.scopeId };
+    const table = this.table;
+    if (this.egress.device === undefined && this.egress.locals === undefined) {
+      // Nothing was asked for: the route is looked up only if someone reads it.
+      let link: string | null | undefined;
+      Object.defineProperty(trace, 'egressInterface', {
+        enumerable: true,
+        configurable: true,
+        get: () => (link === undefined ? (link = routeTruth(leg, table).link ?? null) : link) ?? undefined,
+      });
+      return;
+    }
+    const truth = routeTruth(leg, table);
+    if (truth.link !== undefined) trace.egressInterface = truth.link;
+    const meant = expectedLink(leg, table);
+    if (meant !== undefined && truth.link !== undefined && truth.link !== meant) {
+      trace.egressWarning = `asked for ${meant}, but the kernel routes ${leg.remote} from ${leg.local} through ${truth.link} (${winner.method === 'device' ? 'device' : 'address'} binding)`;
+    } else if (meant !== undefined && truth.link === undefined) {
+      trace.egressWarning = `cannot tell which link the packets use: ${truth.unknown}`;
+    }
+  }
+
   private raced({ winner, attempts }: RaceResult): void {
     const { options, target } = this;
     const records = attempts.map((a) => a.record);
@@ -239,6 +283,7 @@ class ConnectOperation {
       timings: { namelookup: this.namelookup, connect: this.elapsed() },
     };
     if (winner.record.interface !== undefined) trace.interface = winner.record.interface;
+    this.recordEgress(trace, winner.record);
     if (!options.tls) return this.settle({ socket, trace });
     const tlsOptions = options.tls === true ? {} : options.tls;
     const servername = tlsOptions.servername ?? (isIP(target.host) ? undefined : target.host);

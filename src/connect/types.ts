@@ -2,7 +2,8 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { AddressRecord, BindMethod, Clock, Family, Skip } from '../shared/index.js';
-import type { IpVersion, ResolveOptions, Resolver } from '../resolve/types.js';
+import type { Resolver } from '../resolve/types.js';
+import type { EgressOptions } from './egress-options.js';
 
 export interface TlsConnectOptions {
   /** SNI name; default the host (never sent for IP literals). */
@@ -14,26 +15,11 @@ export interface TlsConnectOptions {
   rejectUnauthorized?: boolean;
 }
 
-export interface ConnectOptions {
+export interface ConnectOptions extends EgressOptions {
   host: string;
   port: number;
-  /** An interface spec in curl's syntax: "eth0", "if!eth0", "host!198.51.100.2", "ifhost!eth0!198.51.100.2". */
-  interface?: string;
-  /** Local address to bind (curl --interface host!ADDR is the same thing). */
-  localAddress?: string;
-  /** Local port or range (curl --local-port N[-M]): 4000, [4000, 4010] or "4000-4010". */
-  localPort?: number | [number, number] | string;
-  family?: IpVersion;
-  /** Happy Eyeballs attempt delay, ms (default 250). */
-  happyEyeballsDelay?: number;
   /** Connect time limit, ms (resolve + all attempts + TLS). */
   timeout?: number;
-  /** Fail rather than let an attempt leave without device binding. */
-  strict?: boolean;
-  /** Options passed through to src/resolve. */
-  resolve?: ResolveOptions;
-  /** curl --connect-to entries "HOST:PORT:CONNECT_HOST:CONNECT_PORT". */
-  connectTo?: string[];
   /** The resolver; default src/resolve's resolve(). */
   resolver?: Resolver;
   /** TLS on the winning socket: true, or options. */
@@ -65,7 +51,16 @@ export interface ConnectTrace {
   /** The winner. */
   local: { address: string; port: number };
   remote: { address: string; port: number; family: Family };
+  /** The interface asked for (the spec's device). */
   interface?: string;
+  /**
+   * The link the packets really leave through: the bound device, else the kernel's route from the
+   * local address to the remote (RTM_GETROUTE). Looked up when an egress was asked for; for an
+   * unbound connection, on first read.
+   */
+  egressInterface?: string;
+  /** Set when the packets leave through another link than the one asked for (address binding only). */
+  egressWarning?: string;
   bindMethod: BindMethod;
   /** ms since start, like CURLINFO_NAMELOOKUP_TIME, CONNECT_TIME, APPCONNECT_TIME (×1000). */
   timings: { namelookup: number; connect: number; appconnect?: number };

@@ -19,9 +19,9 @@ import { checkServerIdentity, type TLSSocket } from 'node:tls';
 import { HiperError } from '../shared/errors.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { connectHost, parseTargetUrl } from '../shared/url.js';
-import { parseInterfaceSpec } from '../bind/index.js';
+import { parseInterfaceSpec, watchInterfaces, type InterfaceChange } from '../bind/index.js';
 import { resolve as defaultResolver } from '../resolve/index.js';
-import { connect as defaultConnector, type ConnectOptions, type Connection, type Connector } from '../connect/index.js';
+import { connect as defaultConnector, pickEgress, type ConnectOptions, type Connection, type Connector } from '../connect/index.js';
 import { encodeRequest } from './h1/writer.js';
 import { H1Connection, type ConnectionOwner } from './h1-connection.js';
 import { H2Connection, type H2Owner } from './h2-connection.js';
@@ -29,6 +29,7 @@ import { Host, ONLY_HTTP11, keptTrace, penalised, type PoolConnection } from './
 import { TimerHeap } from './timers.js';
 import { TransferImpl } from './transfer.js';
 import { checkMultiOptions, checkTransferOptions, egressKey } from './options.js';
+import { lossesOf, lossOf } from './egress-loss.js';
 import type { ConnectionChooser, ConnectionView, MultiApi, MultiOptions, MultiStats, Transfer, TransferOptions } from './types.js';
 
 const DEFAULTS = {
@@ -61,6 +62,8 @@ export class Multi implements MultiApi, ConnectionOwner, H2Owner {
   private transferSeq = 0;
   private connectionSeq = 0;
   private closed = false;
+  /** The live interface table's subscription, from the first pinned connection until close(). */
+  private linkWatch: { stop: () => void } | undefined;
   private readonly counters = { connectionsOpened: 0, connectionsClosedIdle: 0, retries: 0 };
 
   constructor(options: MultiOptions = {}) {
@@ -136,7 +139,46 @@ export class Multi implements MultiApi, ConnectionOwner, H2Owner {
       c.close();
     }));
     this.timers.clear();
+    this.linkWatch?.stop();
     await Promise.all(closing);
+  }
+
+  // --- the links under the connections
+
+  /** Follows link and address changes once a connection is pinned to a link (no-op without netlink). */
+  private followLinks(): void {
+    if (this.linkWatch !== undefined || this.closed) return;
+    const w = watchInterfaces((changes) => this.onInterfaceChanges(changes));
+    this.linkWatch = 'stop' in w ? w : { stop: () => {} };
+  }
+
+  /**
+   * A pinned link went down or away, or a local address was removed: the connections through it end
+   * at once, their transfers with ERR_EGRESS_LOST (not retried: the egress they asked for is gone),
+   * and the hosts' waiting transfers are dispatched again (connect then skips the link while it is down).
+   */
+  private onInterfaceChanges(changes: InterfaceChange[]): void {
+    const losses = lossesOf(changes);
+    if (losses.links.size === 0 && losses.addresses.size === 0) return;
+    const lost = new Map<PoolConnection, { link?: string; why: string }>();
+    for (const conn of this.servedBy.keys()) {
+      const loss = lossOf(losses, conn.trace.pinnedLink, conn.trace.local.address);
+      if (loss !== undefined) lost.set(conn, loss);
+    }
+    if (lost.size === 0) return;
+    for (const t of [...this.live]) {
+      const loss = t.carrier === undefined ? undefined : lost.get(t.carrier as PoolConnection);
+      if (loss === undefined) continue;
+      t.fail(new HiperError('ERR_EGRESS_LOST', `${loss.why}; the transfer of ${t.info.url} on connection ${t.carrier!.id} ended`, {
+        input: loss.link ?? t.info.local?.address, details: { change: loss.why, ...(loss.link ? { link: loss.link } : {}) },
+      }));
+    }
+    const hosts = new Set<Host>();
+    for (const conn of lost.keys()) {
+      for (const h of this.release(conn)) hosts.add(h);
+      conn.close();
+    }
+    for (const h of hosts) this.dispatch(h);
   }
 
   // --- ConnectionOwner
@@ -266,6 +308,7 @@ export class Multi implements MultiApi, ConnectionOwner, H2Owner {
     t.info.remote = { address: trace.remote.address, port: trace.remote.port };
     t.info.bindMethod = trace.bindMethod;
     if (trace.interface !== undefined) t.info.interface = trace.interface;
+    if (trace.egressInterface !== undefined) t.info.egressInterface = trace.egressInterface;
     if (trace.alpn !== undefined) t.info.alpn = trace.alpn;
     if (trace.tlsVersion !== undefined) t.info.tlsVersion = trace.tlsVersion;
     this.updateRoom(conn, host);
@@ -338,10 +381,7 @@ export class Multi implements MultiApi, ConnectionOwner, H2Owner {
   private connectOptions(host: Host, t: TransferImpl): ConnectOptions {
     const o = t.options;
     const target = t.target;
-    const c: ConnectOptions = { host: connectHost(target), port: target.port, clock: this.clock };
-    for (const k of ['interface', 'localAddress', 'localPort', 'family', 'happyEyeballsDelay', 'strict', 'resolve', 'connectTo'] as const) {
-      if (o[k] !== undefined) (c as unknown as Record<string, unknown>)[k] = o[k];
-    }
+    const c = pickEgress<ConnectOptions>(o, { host: connectHost(target), port: target.port, clock: this.clock });
     const limit = o.connectTimeout ?? this.o.connectTimeout;
     if (limit !== undefined) c.timeout = limit;
     if (host.addresses !== undefined) {
@@ -360,7 +400,8 @@ export class Multi implements MultiApi, ConnectionOwner, H2Owner {
       return;
     }
     const key = host.remoteKey(trace.remote.address);
-    const kept = keptTrace(trace);
+    const kept = keptTrace(trace, t.options.interface !== undefined || t.options.localAddress !== undefined);
+    if (kept.pinnedLink !== undefined) this.followLinks();
     const conn = trace.alpn === 'h2'
       ? new H2Connection(id, socket as TLSSocket, kept, this.clock.now(), key, this, this.o.parserLimits)
       : new H1Connection(id, socket, kept, this.clock.now(), key, this, this.o.parserLimits);

@@ -1,5 +1,6 @@
 /** Checks of Multi and transfer options (bad input fails at once, naming it), and the egress part of pool keys. */
 import { HiperError } from '../shared/errors.js';
+import { EGRESS_KEYS } from '../connect/egress-options.js';
 import type { MultiOptions, TransferOptions } from './types.js';
 
 const MULTI_KEYS = new Set([
@@ -7,7 +8,6 @@ const MULTI_KEYS = new Set([
   'chooseConnection', 'connectTimeout', 'timeout', 'tls', 'parserLimits', 'connector', 'resolver', 'clock',
 ]);
 
-const EGRESS_KEYS = ['interface', 'localAddress', 'localPort', 'family', 'strict', 'resolve', 'connectTo', 'happyEyeballsDelay'] as const;
 
 const TRANSFER_KEYS = new Set<string>([
   ...EGRESS_KEYS, 'url', 'method', 'headers', 'body', 'connectTimeout', 'timeout', 'lowSpeed', 'tls', 'httpVersion', 'onData', 'onHeaders',

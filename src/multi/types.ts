@@ -3,15 +3,13 @@
  * pipelining and leader queueing. The CLI, the benchmarks and the adapters build on these shapes.
  */
 import type { BindMethod, Clock } from '../shared/index.js';
-import type { ConnectOptions, ConnectTrace, Connector, TlsConnectOptions } from '../connect/types.js';
+import type { ConnectTrace, Connector, TlsConnectOptions } from '../connect/types.js';
+import type { EgressOptions } from '../connect/egress-options.js';
 import type { Resolver } from '../resolve/types.js';
 import type { ParserLimits } from './h1/types.js';
 
-/** Where a transfer's connection leaves from: part of the pool key, so never shared across egresses. */
-export type EgressOptions = Pick<
-  ConnectOptions,
-  'interface' | 'localAddress' | 'localPort' | 'family' | 'happyEyeballsDelay' | 'strict' | 'resolve' | 'connectTo'
->;
+/** Where a transfer's connection leaves from (connect's one egress vocabulary): part of the pool key, so never shared across egresses. */
+export type { EgressOptions };
 
 export interface TransferOptions extends EgressOptions {
   /** http:// or https://; IPv6 zone ids as in "http://[fe80::1%25eth0]:8080/". */
@@ -91,6 +89,8 @@ export interface TransferInfo {
   local?: { address: string; port: number };
   remote?: { address: string; port: number };
   interface?: string;
+  /** The link the packets really leave through (see ConnectTrace.egressInterface), when an egress was asked for. */
+  egressInterface?: string;
   bindMethod?: BindMethod;
   /** ALPN protocol and TLS version, on https. */
   alpn?: string;

@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   ERR_UNKNOWN_ZONE: { meaning: 'an IPv6 zone id names no interface', curl: 'CURLE_URL_MALFORMAT', exit: 3 },
   ERR_DEVICE_BIND_UNAVAILABLE: { meaning: 'device binding was required (strict) but the addon is not loaded', curl: 'CURLE_INTERFACE_FAILED', exit: 45 },
   ERR_DEVICE_BIND_FAILED: { meaning: 'the kernel refused to bind a socket to the device or local address', curl: 'CURLE_INTERFACE_FAILED', exit: 45 },
+  ERR_EGRESS_LOST: { meaning: 'the link or local address a connection left through went away (link down or removed, address removed)', curl: 'CURLE_INTERFACE_FAILED', exit: 45 },
   ERR_LOCAL_PORT_EXHAUSTED: { meaning: 'every port of the local port range is in use', curl: 'CURLE_INTERFACE_FAILED', exit: 45 },
   ERR_INVALID_RESOLVE_ENTRY: { meaning: 'a --resolve or --connect-to entry is malformed', curl: 'CURLE_BAD_FUNCTION_ARGUMENT', exit: 43 },
   ERR_DNS_NOT_FOUND: { meaning: 'the name does not exist (NXDOMAIN) or has no address of the wanted family', curl: 'CURLE_COULDNT_RESOLVE_HOST', exit: 6 },

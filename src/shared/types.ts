@@ -19,6 +19,11 @@ export interface AddressRecord {
 /** How a socket was tied to its egress: SO_BINDTODEVICE, a bound local address, or not at all. */
 export type BindMethod = 'device' | 'address' | 'none';
 
+/** A binding method in words, as messages and the command line say it. */
+export function bindWords(method: BindMethod | undefined): string {
+  return method === 'device' ? 'bound to device' : method === 'address' ? 'bound to address' : 'unbound';
+}
+
 /** An address connect did not try, and why (curl bug 1189: a skip is not fatal). */
 export interface Skip {
   remote: string;

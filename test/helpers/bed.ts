@@ -10,6 +10,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { interfaceTable } from '../../src/bind/index.js';
 
 export const BED = {
@@ -44,6 +45,8 @@ export class Bed {
   readonly peerPid: number;
   private readonly peer: ChildProcess;
   private readonly children: ChildProcess[] = [];
+  /** Peer addresses made reachable through both links (preferH2). */
+  private readonly services: string[] = [];
   /** Link-local addresses: ours on h1/h2, the peer's on p1. */
   linkLocal: { h1: string; h2: string; p1: string } = { h1: '', h2: '', p1: '' };
 
@@ -91,6 +94,67 @@ export class Bed {
     }, 200);
     interfaceTable({ refresh: true });
     return bed;
+  }
+
+  /**
+   * Makes `service` (an address on the peer's lo) reachable through both links, with our routes
+   * preferring h2, so that only a socket pinned to h1 reaches it through h1. h2 carries no IPv6
+   * (no router solicitations or MLD reports), so packets counted on p2 are the test's own.
+   */
+  preferH2(service: string): void {
+    this.peerRun(['ip', 'addr', 'add', `${service}/32`, 'dev', 'lo']);
+    this.services.push(service);
+    this.routeServices();
+    writeFileSync('/proc/sys/net/ipv6/conf/h2/disable_ipv6', '1');
+    // Fixed neighbours both ways: no ARP packet is counted on a link that carried none of the test's traffic.
+    const mac = (ns: string[], dev: string): string => (JSON.parse(run([...ns, 'ip', '-j', 'link', 'show', 'dev', dev])) as Array<{ address: string }>)[0]!.address;
+    for (const [ours, theirs, mine, peer] of [['h1', 'p1', BED.h1.v4, BED.p1.v4], ['h2', 'p2', BED.h2.v4, BED.p2.v4]] as const) {
+      run(['ip', 'neigh', 'replace', peer, 'lladdr', mac(this.nsenter(), theirs), 'dev', ours, 'nud', 'permanent']);
+      this.peerRun(['ip', 'neigh', 'replace', mine, 'lladdr', mac([], ours), 'dev', theirs, 'nud', 'permanent']);
+    }
+  }
+
+  private routeServices(): void {
+    for (const service of this.services) {
+      run(['ip', 'route', 'replace', `${service}/32`, 'via', BED.p2.v4, 'dev', 'h2', 'metric', '10']);
+      run(['ip', 'route', 'replace', `${service}/32`, 'via', BED.p1.v4, 'dev', 'h1', 'metric', '100']);
+    }
+  }
+
+  /**
+   * h1 and h2 up again after a test took one down: waits until the kernel says both are up, then puts
+   * back the routes the kernel flushed with the link.
+   */
+  async linksUp(): Promise<void> {
+    run(['ip', 'link', 'set', 'h1', 'up']);
+    run(['ip', 'link', 'set', 'h2', 'up']);
+    await until('h1 and h2 up', () => {
+      const t = interfaceTable({ refresh: true });
+      return t.get('h1')?.state !== 'down' && t.get('h1')?.state !== 'lowerlayerdown' && t.get('h2')?.state !== 'down' && t.get('h2')?.state !== 'lowerlayerdown';
+    });
+    this.routeServices();
+  }
+
+  /** Packets the peer has received on p1 or p2 (what left us through h1 or h2). */
+  peerRx(link: 'p1' | 'p2'): number {
+    const [info] = JSON.parse(this.peerRun(['ip', '-s', '-j', 'link', 'show', 'dev', link])) as Array<{ stats64: { rx: { packets: number } } }>;
+    return info!.stats64.rx.packets;
+  }
+
+  /**
+   * [p1, p2] once the links are quiet: the end of a connection (its FIN and last ACK) may still be on
+   * its way when a command has returned, so the counters are read until two readings `quietMs` apart
+   * agree (at most 20 tries).
+   */
+  async peerRxQuiet(quietMs = 50): Promise<[number, number]> {
+    let last = [this.peerRx('p1'), this.peerRx('p2')] as [number, number];
+    for (let i = 0; i < 20; i++) {
+      await new Promise((r) => setTimeout(r, quietMs));
+      const now = [this.peerRx('p1'), this.peerRx('p2')] as [number, number];
+      if (now[0] === last[0] && now[1] === last[1]) return now;
+      last = now;
+    }
+    throw new Error('the peer links never went quiet');
   }
 
   /** The command prefix that runs a program in the peer namespace. */

@@ -15,13 +15,24 @@ export interface CliRun {
   err: string;
 }
 
-export function runCli(args: string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<CliRun> {
+export interface RunOptions {
+  timeoutMs?: number;
+  cwd?: string;
+  /** Added to this process's environment. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export function runCli(args: string[], options: RunOptions = {}): Promise<CliRun> {
   return runNode(CLI, args, options);
 }
 
-export function runNode(script: string, args: string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<CliRun> {
+export function runNode(script: string, args: string[], options: RunOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(options.cwd ? { cwd: options.cwd } : {}) });
+    const child = spawn(process.execPath, [script, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += String(d)));

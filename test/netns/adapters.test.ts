@@ -4,7 +4,7 @@ import https from 'node:https';
 import { Agent, fetch } from 'undici';
 import { Bed, BED } from '../helpers/bed.js';
 import { makeCert, type TestCert } from '../helpers/cert.js';
-import { hiperConnector, HiperAgent, HiperHttpsAgent, splitZone, type EgressOptions } from '../../src/adapters/index.js';
+import { hiperConnector, HiperAgent, HiperHttpsAgent, splitZone, type AdapterEgressOptions } from '../../src/adapters/index.js';
 import type { ConnectTrace } from '../../src/connect/index.js';
 import { get, pinned, runExample } from '../unit/adapters/servers.js';
 
@@ -25,14 +25,14 @@ function peerServers(cert: TestCert): string {
 interface Case {
   what: string;
   url: string;
-  egress: EgressOptions;
+  egress: AdapterEgressOptions;
   /** The source address the peer must see. */
   source: string | (() => string);
   /** Addresses the trace must show as skipped. */
   skipped?: string[];
 }
 
-type Client = (url: string, egress: EgressOptions & { ca?: string }) => Promise<{ body: string; trace: ConnectTrace | undefined }>;
+type Client = (url: string, egress: AdapterEgressOptions & { ca?: string }) => Promise<{ body: string; trace: ConnectTrace | undefined }>;
 
 const viaUndici: Client = async (url, { ca, ...egress }) => {
   let trace: ConnectTrace | undefined;
@@ -92,7 +92,7 @@ describe('adapters in the namespace bed', function () {
     describe(name, function () {
       for (const c of cases) {
         it(c.what, async () => {
-          const egress: EgressOptions & { ca?: string } = { ...c.egress };
+          const egress: AdapterEgressOptions & { ca?: string } = { ...c.egress };
           let url = c.url;
           if (url === '') url = `http://[${bed.linkLocal.p1}]:8080/`;
           if (c.what.includes('connect-to')) egress.connectTo = [`peer.test:8080:[${bed.linkLocal.p1}%h1]:8080`];

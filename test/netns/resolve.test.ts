@@ -16,7 +16,8 @@ import { makeCert, type TestCert } from '../helpers/cert.js';
 import { hasProgram, needs } from '../helpers/needs.js';
 import { HiperError } from '../../src/shared/index.js';
 import { deviceBinding } from '../../src/bind/index.js';
-import { httpsTransport, resolve, type DohConnectionInfo, type DohTransport } from '../../src/resolve/index.js';
+import { httpsTransport } from '../../src/connect/index.js';
+import { resolve, type DohConnectionInfo, type DohTransport } from '../../src/resolve/index.js';
 
 /** A long-running program in the peer namespace whose output is kept for the tests to read. */
 class PeerServer {
