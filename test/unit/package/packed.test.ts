@@ -43,7 +43,6 @@ describe('the packed package, installed with --ignore-scripts into a CommonJS pr
     needs(this, process.platform === 'linux' && process.arch === 'x64', `the prebuild checks are for linux-x64 (this is ${process.platform}-${process.arch})`);
     p = packedInstall();
   });
-  after(() => p?.cleanup());
 
   it('ships a Node-API prebuild for linux-x64, and compiles nothing at install', () => {
     assert.ok(p.files.includes('prebuilds/linux-x64/hiper.glibc.node'), p.files.filter((f) => f.startsWith('prebuilds')).join(', '));
