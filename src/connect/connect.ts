@@ -182,8 +182,11 @@ class ConnectOperation {
     }
     const literal = literalAddresses(target.host, options);
     if (literal) return this.withAddresses(literal);
+    const dnsInterface = options.dnsFollowsInterface && egress.device !== undefined && options.resolve?.dnsServers?.length && options.resolve.dnsInterface === undefined
+      ? { dnsInterface: egress.device } : {};
     this.resolver(target.host, {
       ...options.resolve,
+      ...dnsInterface,
       // strict holds for the lookup too: DNS queries to a DNS interface only through its device.
       ...(options.strict ? { strict: true } : {}),
       ...(options.family ? { family: options.family } : {}),

@@ -24,10 +24,15 @@ export interface EgressOptions {
   resolve?: ResolveOptions;
   /** curl --connect-to entries "HOST:PORT:CONNECT_HOST:CONNECT_PORT". */
   connectTo?: string[];
+  /**
+   * Queries to `resolve.dnsServers` leave through the device of `interface` when `resolve.dnsInterface`
+   * is not given (off by default, as in curl, where DNS follows the routes).
+   */
+  dnsFollowsInterface?: boolean;
 }
 
 /** Every key of EgressOptions (the compiler checks that none is missing). */
-export const EGRESS_KEYS = ['interface', 'localAddress', 'localPort', 'family', 'happyEyeballsDelay', 'strict', 'resolve', 'connectTo'] as const;
+export const EGRESS_KEYS = ['interface', 'localAddress', 'localPort', 'family', 'happyEyeballsDelay', 'strict', 'resolve', 'connectTo', 'dnsFollowsInterface'] as const;
 type Missing = Exclude<keyof EgressOptions, (typeof EGRESS_KEYS)[number]>;
 const everyKey: [Missing] extends [never] ? true : Missing = true;
 void everyKey;

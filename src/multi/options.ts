@@ -84,15 +84,18 @@ function identity(v: object): string {
   return `#${id}`;
 }
 
+/** The egress options that make a connection what it is (the attempt delay does not). */
+const POOL_KEYS = EGRESS_KEYS.filter((k) => k !== 'happyEyeballsDelay');
+
 /**
  * The egress part of a pool key: connections made with different egress options (or, for https,
  * different TLS settings) are never shared. '' when none is set, the common case.
  */
 export function egressKey(o: TransferOptions, tls: object | undefined): string {
   let any = tls !== undefined;
-  for (const k of EGRESS_KEYS) if (o[k] !== undefined && k !== 'happyEyeballsDelay') any = true;
+  for (const k of POOL_KEYS) if (o[k] !== undefined) any = true;
   if (!any) return '';
-  const parts = [o.interface, o.localAddress, o.localPort, o.family, o.strict, o.resolve, o.connectTo, tls];
+  const parts = [...POOL_KEYS.map((k) => o[k]), tls];
   return JSON.stringify(parts, function (this: Record<string, unknown>, key: string, value: unknown) {
     const raw = key === '' ? value : this[key];
     if (typeof raw === 'function' || Buffer.isBuffer(raw)) return identity(raw as object);

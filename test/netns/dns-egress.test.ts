@@ -17,6 +17,7 @@ import { needs } from '../helpers/needs.js';
 import type { ZoneServerConfig } from '../helpers/dns-server.js';
 import { deviceBinding } from '../../src/bind/index.js';
 import { resolve, type DnsQueryMessage, type ResolveOptions } from '../../src/resolve/index.js';
+import { connect } from '../../src/connect/index.js';
 
 const DNS = '192.0.2.53';
 
@@ -48,15 +49,10 @@ describe('DNS queries with a DNS interface leave through that link (counted on t
     bed.preferH2(DNS);
     writeFileSync('/proc/sys/net/ipv6/conf/h1/disable_ipv6', '1');
     const peer = (args: string[]): string => bed!.peerRun(args);
-    const [h1, h2, p1, p2] = [mac('h1', run), mac('h2', run), mac('p1', peer), mac('p2', peer)];
-    run(['ip', 'neigh', 'replace', BED.p1.v4, 'lladdr', p1, 'dev', 'h1', 'nud', 'permanent']);
-    run(['ip', 'neigh', 'replace', BED.p2.v4, 'lladdr', p2, 'dev', 'h2', 'nud', 'permanent']);
-    peer(['ip', 'neigh', 'replace', BED.h1.v4, 'lladdr', h1, 'dev', 'p1', 'nud', 'permanent']);
-    peer(['ip', 'neigh', 'replace', BED.h2.v4, 'lladdr', h2, 'dev', 'p2', 'nud', 'permanent']);
-    // The server answers from the socket of the link a query came in on, and a device-bound socket
+    // preferH2 fixed the neighbours of each link. The server answers from the socket of the link a query came in on, and a device-bound socket
     // sends on its device even with no route there (on-link): a query from h1's address that came in
     // on p2 is answered through p2, which needs h1's address as a neighbour on p2 (else h2 answers an ARP).
-    peer(['ip', 'neigh', 'replace', BED.h1.v4, 'lladdr', h2, 'dev', 'p2', 'nud', 'permanent']);
+    peer(['ip', 'neigh', 'replace', BED.h1.v4, 'lladdr', mac('h2', run), 'dev', 'p2', 'nud', 'permanent']);
 
     const config: ZoneServerConfig = {
       host: DNS, port: 53, devices: ['p1', 'p2'], ttl: 30,
@@ -133,5 +129,21 @@ describe('DNS queries with a DNS interface leave through that link (counted on t
     assert.deepEqual(c.result.messages, []);
     assert.deepEqual(c.heard, []);
     assert.deepEqual([c.p1, c.p2], [0, 0]);
+  });
+
+  /** Connects to x.test through h1; nothing answers there (192.0.2.80): what counts is the lookup before. */
+  const connectThroughH1 = (dnsFollowsInterface?: boolean): Promise<void> =>
+    connect({ host: 'x.test', port: 53, interface: 'if!h1', family: 4, timeout: 300, resolve: options, ...(dnsFollowsInterface ? { dnsFollowsInterface } : {}) })
+      .then((c) => void c.socket.destroy(), () => undefined);
+
+  it('connect with dnsFollowsInterface: the lookup leaves through the transfer\'s interface, h1', async () => {
+    const c = await counted(1, () => connectThroughH1(true));
+    assert.deepEqual(c.heard.map((h) => `${h.transport} ${h.link} ${h.from}`), [`udp p1 ${BED.h1.v4}`]);
+    assert.equal(c.p2, 0);
+  });
+
+  it('connect without dnsFollowsInterface: the lookup follows the routes (h2), as in curl', async () => {
+    const c = await counted(1, () => connectThroughH1());
+    assert.deepEqual(c.heard.map((h) => `${h.transport} ${h.link} ${h.from}`), [`udp p2 ${BED.h2.v4}`]);
   });
 });
