@@ -6,23 +6,28 @@
  */
 import type { Socket } from 'node:net';
 import { HiperError } from '../shared/errors.js';
-import type { KeptTrace } from './host.js';
+import { remoteOf, type KeptTrace } from './kept-trace.js';
 import { ResponseParser } from './h1/parser.js';
 import { writeEncoded } from './h1/writer.js';
 import type { ParserLimits, ResponseHandler, ResponseHead } from './h1/types.js';
-import { httpVersionOf, type Carrier, type TransferImpl } from './transfer.js';
+import type { ConnectionOwner, PooledConnection } from './pooled-connection.js';
+import { httpVersionOf, type TransferImpl } from './transfer.js';
 
-export interface ConnectionOwner {
-  /** The connection can take more: a response completed, or it showed itself pipelinable. */
-  onCapacity(conn: H1Connection): void;
-  /**
-   * The connection is gone. `unanswered` were written and got no byte of a response, oldest first;
-   * the transfer whose response was cut off (if any) has already failed.
-   */
-  onClosed(conn: H1Connection, unanswered: TransferImpl[]): void;
+export interface H1ConnectionOptions {
+  id: number;
+  socket: Socket;
+  trace: KeptTrace;
+  owner: ConnectionOwner;
+  limits?: ParserLimits | undefined;
 }
 
-export class H1Connection implements Carrier, ResponseHandler {
+/** HTTP/1.1 marks nothing unprocessed: a request written may have been acted on. */
+const NONE: ReadonlySet<TransferImpl> = new Set();
+
+export class H1Connection implements PooledConnection, ResponseHandler {
+  readonly id: number;
+  readonly socket: Socket;
+  readonly trace: KeptTrace;
   /** Requests written and not yet answered, oldest first. */
   readonly pipeline: TransferImpl[] = [];
   /** HTTP/1.1: one response at a time, in order. */
@@ -34,26 +39,22 @@ export class H1Connection implements Carrier, ResponseHandler {
   closed = false;
   /** Body bytes still expected of the response being received (Infinity when unknown). */
   bytesOutstanding = 0;
-  /** The Multi's bookkeeping: its pool key, and its idle timer / idle-list membership. */
-  idleSince = -1;
-  idleTimer: import('./timers.js').TimerEntry | undefined;
   /** Requests written on it so far. */
   requests = 0;
+  /** Final response heads received. */
+  responses = 0;
+  readonly unprocessed = NONE;
 
+  private readonly owner: ConnectionOwner;
   private readonly parser: ResponseParser;
   /** Why it closed, when it was not a plain end. */
   private cause: HiperError | undefined;
 
-  constructor(
-    readonly id: number,
-    readonly socket: Socket,
-    readonly trace: KeptTrace,
-    readonly createdAt: number,
-    /** The pool key: scheme, remote address, port, egress. */
-    readonly key: string,
-    private readonly owner: ConnectionOwner,
-    limits: ParserLimits | undefined,
-  ) {
+  constructor({ id, socket, trace, owner, limits }: H1ConnectionOptions) {
+    this.id = id;
+    this.socket = socket;
+    this.trace = trace;
+    this.owner = owner;
     this.parser = new ResponseParser(this, limits);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
@@ -68,6 +69,11 @@ export class H1Connection implements Carrier, ResponseHandler {
     return this.pipeline.length;
   }
 
+  /** An idle connection (nothing in flight) is offered as idle, not as a pipeline with room. */
+  hasRoomFor(pipelineLimit: number): boolean {
+    return this.pipelinable && !this.closing && this.depth > 0 && this.depth < pipelineLimit;
+  }
+
   /** Writes a transfer's request; `reused` says whether the connection carried something before. */
   send(t: TransferImpl): void {
     const position = this.pipeline.length;
@@ -75,7 +81,7 @@ export class H1Connection implements Carrier, ResponseHandler {
     this.pipeline.push(t);
     this.requests++;
     t.sent(this, position, reused);
-    writeEncoded(this.socket, t.request);
+    writeEncoded(this.socket, t.request.h1());
   }
 
   abandon(t: TransferImpl): void {
@@ -91,8 +97,7 @@ export class H1Connection implements Carrier, ResponseHandler {
   }
 
   remote(): string {
-    const r = this.trace.remote;
-    return r.family === 6 ? `[${r.address}]:${r.port}` : `${r.address}:${r.port}`;
+    return remoteOf(this.trace);
   }
 
   // --- ResponseHandler: the parser's callbacks, in byte order.
@@ -108,6 +113,7 @@ export class H1Connection implements Carrier, ResponseHandler {
     const t = this.pipeline[0]!;
     const bodiless = t.method === 'HEAD' || head.statusCode === 204 || head.statusCode === 304;
     this.bytesOutstanding = bodiless ? 0 : head.contentLength ?? Infinity;
+    this.responses++;
     if (!head.keepAlive) this.closing = true;
     t.onHead(head.statusCode, head.statusMessage, httpVersionOf(head.httpVersion), head.headers);
     if (!this.pipelinable && !this.closing && head.httpVersion === 11) {

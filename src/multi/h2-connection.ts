@@ -1,26 +1,27 @@
 /**
  * One HTTP/2 connection of a Multi: node:http2's client session over hiper's own connected TLS socket
  * (so device binding, the local address and the trace hold for it too), one stream per transfer. The
- * Multi treats it like an H1Connection: `hasRoom` says whether one more stream may be opened now (the
- * server's SETTINGS_MAX_CONCURRENT_STREAMS; 100 until its SETTINGS arrive), `onCapacity` tells the owner
- * when that changes, and `onClosed` hands back the transfers that got no byte of a response, so they
- * can be tried again on another connection.
+ * pool treats it like an H1Connection (both are a PooledConnection): `hasRoom` says whether one more
+ * stream may be opened now (the server's SETTINGS_MAX_CONCURRENT_STREAMS; 100 until its SETTINGS
+ * arrive), `onCapacity` tells the owner when that changes, and `onClosed` hands back the transfers that
+ * got no byte of a response, so they can be tried again on another connection.
  *
  * Streams the server never processed (above the last stream id of its GOAWAY, or refused) are listed in
- * `unprocessed` as well: RFC 9113 §8.7 allows retrying those whatever their method.
+ * `unprocessed` as well: RFC 9113 §8.7 allows retrying those whatever their method. Each stream's
+ * record and listeners are in h2-stream.ts.
  */
-import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Settings } from 'node:http2';
-import { Readable } from 'node:stream';
+import http2, { type ClientHttp2Session, type ClientHttp2Stream, type OutgoingHttpHeaders, type Settings } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { HiperError, errnoCode } from '../shared/errors.js';
-import type { KeptTrace } from './host.js';
+import { remoteOf, type KeptTrace } from './kept-trace.js';
 import { H2_CANCEL, H2_NO_ERROR, H2_REFUSED_STREAM, h2Error } from './h2-errors.js';
 import { h2RequestHeaders } from './h2-headers.js';
-import type { TimerEntry } from './timers.js';
-import type { Carrier, TransferImpl } from './transfer.js';
+import { watchStream, type StreamOwner, type StreamRecord } from './h2-stream.js';
+import type { ConnectionOwner, PooledConnection } from './pooled-connection.js';
+import type { TransferImpl } from './transfer.js';
 
 /** Limits and windows of a session; ParserLimits (maxHeadSize, maxHeaders) fit as they are. */
-export interface H2ConnectionOptions {
+export interface H2Limits {
   /** Largest response header block, bytes (SETTINGS_MAX_HEADER_LIST_SIZE); default 64 KiB, as the h1 head limit. */
   maxHeadSize?: number;
   /** Most header fields in one response head; default 200, as h1. */
@@ -36,38 +37,19 @@ const ASSUMED_MAX_STREAMS = 100;
 /** SETTINGS_MAX_CONCURRENT_STREAMS when the server gives none: unlimited. */
 const UNLIMITED_STREAMS = 0xffffffff;
 
-/** What the owner hears from an H2Connection (ConnectionOwner's counterpart). */
-export interface H2Owner {
-  onCapacity(conn: H2Connection): void;
-  onClosed(conn: H2Connection, unanswered: TransferImpl[]): void;
+export interface H2ConnectionOptions {
+  id: number;
+  /** Connected, with "h2" chosen by ALPN. */
+  socket: TLSSocket;
+  trace: KeptTrace;
+  owner: ConnectionOwner;
+  limits?: H2Limits | undefined;
 }
 
-interface StreamRecord {
-  readonly conn: H2Connection;
-  readonly t: TransferImpl;
-  /** Order of sending on this connection: unanswered transfers are handed back oldest first. */
-  readonly seq: number;
-  stream: ClientHttp2Stream;
-  /** A HEADERS frame of the response (1xx or final) arrived. */
-  answered: boolean;
-  /** The final head was given to the transfer. */
-  headed: boolean;
-  /** The peer's END_STREAM arrived (not an end node:http2 makes up when the stream is reset). */
-  endStream: boolean;
-  /** The transfer completed. */
-  ended: boolean;
-  /** Closed and accounted for. */
-  settled: boolean;
-  /** Removed or timed out: its stream was cancelled, nothing more goes to the transfer. */
-  abandoned: boolean;
-  /** Sent again once already after REFUSED_STREAM. */
-  refused: boolean;
-}
-
-const RECORD = Symbol('hiper.h2.record');
-type TaggedStream = ClientHttp2Stream & { [RECORD]: StreamRecord };
-
-export class H2Connection implements Carrier {
+export class H2Connection implements PooledConnection, StreamOwner {
+  readonly id: number;
+  readonly socket: TLSSocket;
+  readonly trace: KeptTrace;
   /** HTTP/2: streams side by side. */
   readonly multiplexed = true;
   /** The server's SETTINGS arrived (the stream limit is known). */
@@ -77,9 +59,6 @@ export class H2Connection implements Carrier {
   closed = false;
   /** Kept for the chooser's view; HTTP/2 streams do not block one another. */
   readonly bytesOutstanding = 0;
-  /** The Multi's bookkeeping: idle since (-1 when busy) and its idle timer. */
-  idleSince = -1;
-  idleTimer: TimerEntry | undefined;
   /** Streams opened on it so far. */
   requests = 0;
   /** Streams that got a final response head. */
@@ -90,6 +69,7 @@ export class H2Connection implements Carrier {
   readonly unprocessed = new Set<TransferImpl>();
   readonly session: ClientHttp2Session;
 
+  private readonly owner: ConnectionOwner;
   private readonly streams = new Map<TransferImpl, StreamRecord>();
   private readonly unanswered: Array<{ seq: number; t: TransferImpl }> = [];
   private maxStreams = ASSUMED_MAX_STREAMS;
@@ -98,16 +78,11 @@ export class H2Connection implements Carrier {
   private seq = 0;
   private finishPending = false;
 
-  constructor(
-    readonly id: number,
-    readonly socket: TLSSocket,
-    readonly trace: KeptTrace,
-    readonly createdAt: number,
-    /** The pool key: scheme, remote address, port, egress. */
-    readonly key: string,
-    private readonly owner: H2Owner,
-    options: H2ConnectionOptions = {},
-  ) {
+  constructor({ id, socket, trace, owner, limits = {} }: H2ConnectionOptions) {
+    this.id = id;
+    this.socket = socket;
+    this.trace = trace;
+    this.owner = owner;
     if (socket.alpnProtocol !== 'h2') {
       throw new HiperError('ERR_INVALID_ARGUMENT', `connection ${id}: its TLS socket negotiated ${JSON.stringify(socket.alpnProtocol)}, not "h2"`, { input: socket.alpnProtocol });
     }
@@ -118,11 +93,11 @@ export class H2Connection implements Carrier {
     this.session = http2.connect(`https://${r.family === 6 ? `[${address}]` : address}:${r.port}`, {
       createConnection: () => socket,
       peerMaxConcurrentStreams: ASSUMED_MAX_STREAMS,
-      maxHeaderListPairs: (options.maxHeaders ?? 200) + 4,
+      maxHeaderListPairs: (limits.maxHeaders ?? 200) + 4,
       settings: {
         enablePush: false,
-        initialWindowSize: options.streamWindow ?? 1024 * 1024,
-        maxHeaderListSize: options.maxHeadSize ?? 64 * 1024,
+        initialWindowSize: limits.streamWindow ?? 1024 * 1024,
+        maxHeaderListSize: limits.maxHeadSize ?? 64 * 1024,
       },
     });
     this.session.on('remoteSettings', (settings: Settings) => this.onRemoteSettings(settings));
@@ -132,7 +107,7 @@ export class H2Connection implements Carrier {
     });
     this.session.on('close', () => this.finish());
     try {
-      this.session.setLocalWindowSize(options.connectionWindow ?? 16 * 1024 * 1024);
+      this.session.setLocalWindowSize(limits.connectionWindow ?? 16 * 1024 * 1024);
     } catch (err) {
       // Only a session already destroyed refuses; its 'close' reports it.
       this.cause ??= err as Error;
@@ -149,6 +124,11 @@ export class H2Connection implements Carrier {
     return !this.closing && this.streams.size < this.maxStreams;
   }
 
+  /** One stream before the server's SETTINGS tell its limit, then up to the limit (no pipeline limit applies). */
+  hasRoomFor(): boolean {
+    return this.hasRoom && (this.pipelinable || this.streams.size === 0);
+  }
+
   /** The server's SETTINGS_MAX_CONCURRENT_STREAMS (100 until its SETTINGS arrive). */
   get maxConcurrentStreams(): number {
     return this.maxStreams;
@@ -160,13 +140,7 @@ export class H2Connection implements Carrier {
       t.fail(new HiperError('ERR_CONNECTION_CLOSED', `connection ${this.id} to ${this.remote()} is closed; ${t.info.url} was not sent`, { input: t.info.url }));
       return;
     }
-    let headers: OutgoingHttpHeaders;
-    try {
-      headers = h2RequestHeaders(t);
-    } catch (err) {
-      t.fail(err as HiperError);
-      return;
-    }
+    const headers = h2RequestHeaders(t);
     const seq = ++this.seq;
     if (this.closing) {
       // GOAWAY seen (or closing): the request never leaves; the owner gets it back with the others.
@@ -177,10 +151,7 @@ export class H2Connection implements Carrier {
     const position = this.streams.size;
     const reused = this.requests > 0;
     this.requests++;
-    const rec: StreamRecord = {
-      conn: this, t, seq, stream: undefined as unknown as ClientHttp2Stream,
-      answered: false, headed: false, endStream: false, ended: false, settled: false, abandoned: false, refused: false,
-    };
+    const rec: StreamRecord = { conn: this, t, seq, stream: undefined as unknown as ClientHttp2Stream, state: 'sent', endStream: false, refusedOnce: false };
     this.streams.set(t, rec);
     t.sent(this, position, reused);
     this.openStream(rec, headers);
@@ -189,8 +160,8 @@ export class H2Connection implements Carrier {
   /** Cancels the transfer's stream (RST_STREAM CANCEL); its slot frees when the stream closes. */
   abandon(t: TransferImpl): void {
     const rec = this.streams.get(t);
-    if (rec === undefined || rec.abandoned) return;
-    rec.abandoned = true;
+    if (rec === undefined || rec.state === 'abandoned') return;
+    rec.state = 'abandoned';
     if (!rec.stream.closed) rec.stream.close(H2_CANCEL);
   }
 
@@ -206,8 +177,7 @@ export class H2Connection implements Carrier {
   }
 
   remote(): string {
-    const r = this.trace.remote;
-    return r.family === 6 ? `[${r.address}]:${r.port}` : `${r.address}:${r.port}`;
+    return remoteOf(this.trace);
   }
 
   // --- streams
@@ -232,16 +202,7 @@ export class H2Connection implements Carrier {
       this.close();
       return;
     }
-    rec.stream = stream;
-    (stream as TaggedStream)[RECORD] = rec;
-    stream.push = pushNoting;
-    stream.on('headers', onInformational);
-    stream.on('response', onResponse);
-    stream.on('data', onData);
-    stream.on('trailers', onTrailers);
-    stream.on('end', onEnd);
-    stream.on('error', onStreamError);
-    stream.on('close', onClose);
+    watchStream(stream, rec);
     if (body.length > 0) {
       stream.cork();
       for (const b of body) stream.write(b);
@@ -252,12 +213,12 @@ export class H2Connection implements Carrier {
 
   /** A stream closed: the transfer is complete, fails, goes back to the owner, or is sent again. */
   onStreamClosed(rec: StreamRecord, stream: ClientHttp2Stream): void {
-    if (rec.settled || rec.stream !== stream) return;
+    if (rec.state === 'settled' || rec.stream !== stream) return;
     const code = stream.rstCode ?? H2_NO_ERROR;
     const destroyed = this.closed || this.session.destroyed;
-    if (!rec.answered && !rec.abandoned && !rec.t.ended && !destroyed && this.goaway === undefined && code === H2_REFUSED_STREAM && !rec.refused) {
+    if (rec.state === 'sent' && !rec.t.ended && !destroyed && this.goaway === undefined && code === H2_REFUSED_STREAM && !rec.refusedOnce) {
       // Not processed (RFC 9113 §8.7): once more on this session, which now knows the server's limit.
-      rec.refused = true;
+      rec.refusedOnce = true;
       this.refusedRetries++;
       this.openStream(rec, h2RequestHeaders(rec.t));
       return;
@@ -272,14 +233,16 @@ export class H2Connection implements Carrier {
    * session's, not one the peer gave this stream.
    */
   private settle(rec: StreamRecord, code: number, destroyed: boolean): void {
-    rec.settled = true;
+    const was = rec.state;
+    rec.state = 'settled';
     this.streams.delete(rec.t);
     const t = rec.t;
-    if (rec.abandoned || rec.ended || t.ended) return;
+    if (was === 'abandoned' || was === 'complete' || t.ended) return;
+    const answered = was !== 'sent';
     const streamId = rec.stream.id;
     const url = t.info.url;
     const going = destroyed || this.goaway !== undefined;
-    if (!rec.answered && (going || code === H2_REFUSED_STREAM)) {
+    if (!answered && (going || code === H2_REFUSED_STREAM)) {
       if (going) {
         this.unanswered.push({ seq: rec.seq, t });
         const above = this.goaway !== undefined && (streamId === undefined || streamId > this.goaway.lastStreamId);
@@ -289,7 +252,7 @@ export class H2Connection implements Carrier {
       }
       return;
     }
-    const when = rec.answered ? 'in the middle of the response to' : 'before answering';
+    const when = answered ? 'in the middle of the response to' : 'before answering';
     const id = streamId !== undefined ? { streamId } : {};
     const cause = this.cause ? { cause: this.cause } : {};
     if (!destroyed) {
@@ -353,81 +316,4 @@ export class H2Connection implements Carrier {
     for (const t of this.unprocessed) if (t.ended) this.unprocessed.delete(t);
     this.owner.onClosed(this, unanswered);
   }
-}
-
-// --- stream listeners, shared by every stream (`this` is the stream; its record is tagged on it)
-
-function onInformational(this: TaggedStream): void {
-  const rec = this[RECORD];
-  if (rec.stream !== this || rec.answered) return;
-  rec.answered = true;
-  if (!rec.abandoned) rec.t.onResponseStart();
-}
-
-function onResponse(this: TaggedStream, headers: IncomingHttpHeaders, _flags: number, raw?: string[]): void {
-  const rec = this[RECORD];
-  if (rec.stream !== this) return;
-  if (!rec.answered) {
-    rec.answered = true;
-    if (!rec.abandoned) rec.t.onResponseStart();
-  }
-  rec.headed = true;
-  rec.conn.responses++;
-  if (rec.abandoned) return;
-  rec.t.onHead(Number(headers[':status']), '', '2', headerPairs(headers, raw));
-}
-
-function onData(this: TaggedStream, chunk: Buffer): void {
-  const rec = this[RECORD];
-  if (rec.stream === this && !rec.abandoned) rec.t.onBody(chunk);
-}
-
-function onTrailers(this: TaggedStream, headers: IncomingHttpHeaders, _flags: number, raw?: string[]): void {
-  const rec = this[RECORD];
-  if (rec.stream === this && !rec.abandoned) rec.t.onTrailers(headerPairs(headers, raw));
-}
-
-/**
- * node:http2 ends a stream's readable side both for the peer's END_STREAM and when the stream is
- * closed otherwise (RST_STREAM, even with NO_ERROR in the middle of a body; the socket closing). Only
- * the first is a complete response: it is the end pushed while the stream is not yet closed.
- */
-function pushNoting(this: TaggedStream, chunk: unknown, encoding?: BufferEncoding): boolean {
-  if (chunk === null && !this.closed && !this.destroyed) this[RECORD].endStream = true;
-  return Readable.prototype.push.call(this, chunk, encoding);
-}
-
-function onEnd(this: TaggedStream): void {
-  const rec = this[RECORD];
-  // An end that is not the peer's END_STREAM settles at 'close', as a failure.
-  if (rec.stream !== this || !rec.headed || rec.settled || !rec.endStream) return;
-  rec.ended = true;
-  if (!rec.abandoned) rec.t.complete();
-}
-
-/** The reason is read from rstCode when the stream closes; the listener keeps the error from being thrown. */
-function onStreamError(this: TaggedStream): void {}
-
-function onClose(this: TaggedStream): void {
-  const rec = this[RECORD];
-  rec.conn.onStreamClosed(rec, this);
-}
-
-/** Header pairs in arrival order, pseudo-headers left out. */
-function headerPairs(headers: IncomingHttpHeaders, raw: string[] | undefined): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [];
-  if (Array.isArray(raw)) {
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      const name = raw[i]!;
-      if (name.charCodeAt(0) !== 0x3a) pairs.push([name, raw[i + 1]!]);
-    }
-    return pairs;
-  }
-  for (const name of Object.keys(headers)) {
-    if (name.charCodeAt(0) === 0x3a) continue;
-    const value = headers[name];
-    if (Array.isArray(value)) for (const v of value) pairs.push([name, v]);
-    else if (value !== undefined) pairs.push([name, String(value)]);
-  }
-  return pairs;
 }

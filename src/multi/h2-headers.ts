@@ -3,10 +3,9 @@
  * headers with lower-case names, less the connection-specific ones that HTTP/2 forbids (RFC 9113
  * §8.2.2: Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding, Upgrade, and TE other than
  * "trailers"): they describe an HTTP/1.1 connection and mean nothing on a stream, as in curl. A Host
- * header becomes :authority.
+ * header becomes :authority. The headers were checked once, when the transfer was added (request.ts).
  */
 import type { OutgoingHttpHeaders } from 'node:http2';
-import { validateHeaders } from './h1/writer.js';
 import type { TransferImpl } from './transfer.js';
 
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
@@ -21,8 +20,9 @@ export function h2RequestHeaders(t: TransferImpl): OutgoingHttpHeaders {
     ':authority': t.target.authority,
     ':path': t.target.path,
   };
+  const request = t.request.checked;
   let hasLength = false;
-  for (const [name, value] of validateHeaders(t.options.headers)) {
+  for (const [name, value] of request.headers) {
     const lower = name.toLowerCase();
     if (CONNECTION_SPECIFIC.has(lower)) continue;
     if (lower === 'te' && value.trim().toLowerCase() !== 'trailers') continue;
@@ -41,9 +41,8 @@ export function h2RequestHeaders(t: TransferImpl): OutgoingHttpHeaders {
     else headers[lower] = [String(prior), value];
   }
   if (!hasLength) {
-    let size = 0;
-    for (const b of t.request.body) size += b.length;
-    if (size > 0 || t.options.body !== undefined || CONTENT_METHODS.has(t.method)) headers['content-length'] = String(size);
+    const size = request.bodySize;
+    if (size > 0 || request.bodyGiven || CONTENT_METHODS.has(t.method)) headers['content-length'] = String(size);
   }
   return headers;
 }

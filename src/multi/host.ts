@@ -1,101 +1,57 @@
 /**
- * The connections and the waiting line of one host: scheme, host name, port and egress. A host's
- * connections are never shared with another egress; they may be shared with another host name that
- * resolved to the same address (see Multi.adopt).
+ * The pool's two records: a Host (the connections and the waiting line of one host: scheme, host name,
+ * port and egress) and a PoolEntry (one connection as the pool keeps it). A host's connections are
+ * never shared with another egress; they may be shared with another host name that resolved to the
+ * same address (Pool.adopt). The pool keeps both; the dispatcher reads them, and takes transfers from
+ * a host's waiting line.
  */
 import type { AddressRecord } from '../shared/types.js';
-import type { ConnectTrace } from '../connect/types.js';
-import type { H1Connection } from './h1-connection.js';
-import type { H2Connection } from './h2-connection.js';
-import type { TransferImpl } from './transfer.js';
+import type { PooledConnection } from './pooled-connection.js';
+import type { TimerEntry } from './timers.js';
+import { WaitingLine } from './waiting-line.js';
 
-/** A connection of the pool: HTTP/1.1 (pipeline) or HTTP/2 (streams); the Multi treats both alike. */
-export type PoolConnection = H1Connection | H2Connection;
-
-/** A FIFO of transfers; removed ones are skipped lazily, so removal is O(1). */
-export class WaitingLine {
-  private items: TransferImpl[] = [];
-  private head = 0;
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
-  push(t: TransferImpl): void {
-    this.items.push(t);
-  }
-
-  /** Puts transfers back at the front, in the given order (retries keep their places). */
-  pushFront(ts: TransferImpl[]): void {
-    this.items = [...ts, ...this.items.slice(this.head)];
-    this.head = 0;
-  }
-
-  /** The oldest transfer still running, without taking it. */
-  peek(): TransferImpl | undefined {
-    while (this.head < this.items.length) {
-      const t = this.items[this.head]!;
-      if (t.state === 'queued') return t;
-      this.head++;
-    }
-    if (this.head > 0) this.compact();
-    return undefined;
-  }
-
-  shift(): void {
-    this.head++;
-    if (this.head > 64 && this.head * 2 > this.items.length) this.compact();
-  }
-
-  drain(): TransferImpl[] {
-    const rest = this.items.slice(this.head);
-    this.items = [];
-    this.head = 0;
-    return rest;
-  }
-
-  private compact(): void {
-    this.items = this.items.slice(this.head);
-    this.head = 0;
-  }
+/** The pool's record of one connection: what the pool knows of it that the connection itself does not. */
+export interface PoolEntry {
+  readonly conn: PooledConnection;
+  /** What it really is (scheme, remote address, port, egress), for sharing across host names. */
+  readonly key: string;
+  /** Clock time it was made (the chooser's ageMs). */
+  readonly createdAt: number;
+  /** The hosts it serves (usually one). */
+  readonly hosts: Set<Host>;
+  /** Clock time it became idle; -1 while it carries something. */
+  idleSince: number;
+  /** At most one per connection; left in the heap while the connection is busy (Pool.becomeIdle). */
+  idleTimer: TimerEntry | undefined;
 }
 
 /**
  * libcurl's content-length penalty: a connection receiving a body known to be larger than `penalty`
  * bytes takes no more pipelined requests (they would wait behind it). Unknown lengths are not penalised.
  */
-export function penalised(c: PoolConnection, penalty: number): boolean {
+export function penalised(c: PooledConnection, penalty: number): boolean {
   return c.bytesOutstanding !== Infinity && c.bytesOutstanding > penalty;
-}
-
-/**
- * What a pooled connection keeps of its connect trace: what every transfer on it reports. The whole
- * trace goes only to the transfer that opened it, so an idle connection holds less.
- */
-export type KeptTrace = Pick<ConnectTrace, 'local' | 'remote' | 'bindMethod' | 'interface' | 'egressInterface' | 'alpn' | 'tlsVersion'> & {
-  /** The link this connection is pinned to (an egress was asked for): its loss ends the connection. */
-  pinnedLink?: string;
-};
-
-export function keptTrace(t: ConnectTrace, egressAsked: boolean): KeptTrace {
-  const kept: KeptTrace = { local: t.local, remote: t.remote, bindMethod: t.bindMethod };
-  if (t.interface !== undefined) kept.interface = t.interface;
-  // Read only when an egress was asked for: for an unbound connection it is a route lookup on demand.
-  if (egressAsked && t.egressInterface !== undefined) kept.egressInterface = t.egressInterface;
-  const pinned = egressAsked ? t.interface ?? t.egressInterface : undefined;
-  if (pinned !== undefined) kept.pinnedLink = pinned;
-  if (t.alpn !== undefined) kept.alpn = t.alpn;
-  if (t.tlsVersion !== undefined) kept.tlsVersion = t.tlsVersion;
-  return kept;
 }
 
 /** Ends the egress part of an https host's key when its transfers offer only http/1.1 in ALPN. */
 export const ONLY_HTTP11 = '|http/1.1';
 
+export interface HostOptions {
+  key: string;
+  /** What a connection of this host really is, but for its remote address: see remoteKey(). */
+  scheme: string;
+  port: number;
+  egress: string;
+}
+
 export class Host {
+  readonly key: string;
+  readonly scheme: string;
+  readonly port: number;
+  readonly egress: string;
   readonly waiting = new WaitingLine();
   /** Connected connections serving this host. */
-  readonly connections = new Set<PoolConnection>();
+  readonly connections = new Set<PoolEntry>();
   /** Connects in progress. */
   connecting = 0;
   /**
@@ -104,7 +60,7 @@ export class Host {
    */
   readonly leaders = new Set<number>();
   /** Connections that take another request now: h1 pipelines with requests in flight and room, h2 sessions below their stream limit. */
-  readonly withRoom = new Set<PoolConnection>();
+  readonly withRoom = new Set<PoolEntry>();
   /**
    * What ALPN chose on the host's latest https connection ('h2' or 'http/1.1'); undefined until one is
    * made. While it is unknown and a handshake is in progress, https transfers wait for it (they would
@@ -112,7 +68,7 @@ export class Host {
    */
   protocol: string | undefined;
   /** Idle connections, most recently used last; entries are checked when taken (lazy removal). */
-  private readonly idle: Array<{ conn: PoolConnection; since: number }> = [];
+  private readonly idle: Array<{ entry: PoolEntry; since: number }> = [];
   /** Addresses the host name resolved to, when resolved by the Multi (to find shared connections). */
   addresses: AddressRecord[] | undefined;
   /** A lookup for the addresses is in progress: transfers wait for it. */
@@ -120,13 +76,11 @@ export class Host {
   /** https offering h2 in ALPN: its connections may turn out to be h2 sessions. */
   readonly offersH2: boolean;
 
-  constructor(
-    readonly key: string,
-    /** What a connection of this host really is, but for its remote address: see remoteKey(). */
-    readonly scheme: string,
-    readonly port: number,
-    readonly egress: string,
-  ) {
+  constructor({ key, scheme, port, egress }: HostOptions) {
+    this.key = key;
+    this.scheme = scheme;
+    this.port = port;
+    this.egress = egress;
     this.offersH2 = scheme === 'https' && !egress.endsWith(ONLY_HTTP11);
   }
 
@@ -139,21 +93,21 @@ export class Host {
     return this.connections.size + this.connecting;
   }
 
-  pushIdle(conn: PoolConnection): void {
-    this.idle.push({ conn, since: conn.idleSince });
+  pushIdle(entry: PoolEntry): void {
+    this.idle.push({ entry, since: entry.idleSince });
   }
 
   /** The most recently idle connection no older than `minId`. */
-  takeIdle(minId: number): PoolConnection | undefined {
+  takeIdle(minId: number): PoolEntry | undefined {
     for (let i = this.idle.length - 1; i >= 0; i--) {
-      const { conn, since } = this.idle[i]!;
-      if (conn.idleSince !== since || conn.closing) {
+      const { entry, since } = this.idle[i]!;
+      if (entry.idleSince !== since || entry.conn.closing) {
         this.idle.splice(i, 1);
         continue;
       }
-      if (conn.id < minId) continue;
+      if (entry.conn.id < minId) continue;
       this.idle.splice(i, 1);
-      return conn;
+      return entry;
     }
     return undefined;
   }
@@ -164,18 +118,19 @@ export class Host {
   }
 
   /** The pipelinable leader-free candidate with the shortest pipeline, not penalised. */
-  shortestWithRoom(minId: number, penalty: number): PoolConnection | undefined {
-    let best: PoolConnection | undefined;
-    for (const c of this.withRoom) {
+  shortestWithRoom(minId: number, penalty: number): PoolEntry | undefined {
+    let best: PoolEntry | undefined;
+    for (const e of this.withRoom) {
+      const c = e.conn;
       if (c.id < minId || penalised(c, penalty)) continue;
-      if (best === undefined || c.depth < best.depth) best = c;
+      if (best === undefined || c.depth < best.conn.depth) best = e;
     }
     return best;
   }
 
   /** An h2 session that still takes streams (perhaps not at this moment): transfers queue for it. */
   hasLiveSession(minId: number): boolean {
-    for (const c of this.connections) if (c.multiplexed && !c.closing && c.id >= minId) return true;
+    for (const { conn: c } of this.connections) if (c.multiplexed && !c.closing && c.id >= minId) return true;
     return false;
   }
 

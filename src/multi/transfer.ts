@@ -6,7 +6,8 @@ import { HiperError } from '../shared/errors.js';
 import type { Clock } from '../shared/clock.js';
 import { channels } from '../shared/diagnostics.js';
 import type { TargetUrl } from '../shared/url.js';
-import type { EncodedRequest } from './h1/writer.js';
+import type { KeptTrace } from './kept-trace.js';
+import type { PreparedRequest } from './request.js';
 import type { TimerEntry } from './timers.js';
 import type { ResponseHead, Transfer, TransferInfo, TransferOptions, TransferResult } from './types.js';
 
@@ -23,7 +24,33 @@ export interface Carrier {
   abandon(transfer: TransferImpl): void;
 }
 
+export interface TransferInit {
+  id: number;
+  options: TransferOptions;
+  target: TargetUrl;
+  method: string;
+  /** Checked once; encoded for the protocol that carries it. */
+  request: PreparedRequest;
+  /** GET or HEAD without a body: may be pipelined and retried. */
+  idempotent: boolean;
+  /** The key of its host in the pool: scheme, host, port, egress. */
+  hostKey: string;
+  /** The egress part of hostKey. */
+  egress: string;
+  clock: Clock;
+}
+
 export class TransferImpl implements Transfer {
+  readonly id: number;
+  readonly options: TransferOptions;
+  readonly target: TargetUrl;
+  readonly method: string;
+  readonly request: PreparedRequest;
+  readonly idempotent: boolean;
+  readonly hostKey: string;
+  readonly egress: string;
+  private readonly clock: Clock;
+
   readonly done: Promise<TransferResult>;
   readonly info: TransferInfo;
   state: TransferState = 'queued';
@@ -48,19 +75,17 @@ export class TransferImpl implements Transfer {
   private resolveDone!: (r: TransferResult) => void;
   private rejectDone!: (e: unknown) => void;
 
-  constructor(
-    readonly id: number,
-    readonly options: TransferOptions,
-    readonly target: TargetUrl,
-    readonly method: string,
-    readonly request: EncodedRequest,
-    /** GET or HEAD without a body: may be pipelined and retried. */
-    readonly idempotent: boolean,
-    readonly hostKey: string,
-    /** The egress part of hostKey. */
-    readonly egress: string,
-    private readonly clock: Clock,
-  ) {
+  constructor(init: TransferInit) {
+    const { id, options, target, method, clock } = init;
+    this.id = id;
+    this.options = options;
+    this.target = target;
+    this.method = method;
+    this.request = init.request;
+    this.idempotent = init.idempotent;
+    this.hostKey = init.hostKey;
+    this.egress = init.egress;
+    this.clock = clock;
     this.done = new Promise<TransferResult>((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -98,10 +123,20 @@ export class TransferImpl implements Transfer {
     this.info.pipelinePosition = position;
     this.info.reused = reused;
     this.info.tries++;
-    let size = 0;
-    for (const b of this.request.body) size += b.length;
-    this.info.sizeUpload = size;
+    this.info.sizeUpload = this.request.bodySize;
     this.info.timings.pretransfer = this.elapsed();
+  }
+
+  /** Where its connection leaves from and goes to, as every transfer on it reports. */
+  noteConnection(trace: KeptTrace): void {
+    const info = this.info;
+    info.local = trace.local;
+    info.remote = { address: trace.remote.address, port: trace.remote.port };
+    info.bindMethod = trace.bindMethod;
+    if (trace.interface !== undefined) info.interface = trace.interface;
+    if (trace.egressInterface !== undefined) info.egressInterface = trace.egressInterface;
+    if (trace.alpn !== undefined) info.alpn = trace.alpn;
+    if (trace.tlsVersion !== undefined) info.tlsVersion = trace.tlsVersion;
   }
 
   onResponseStart(): void {

@@ -1,7 +1,9 @@
-/** hiper's HTTP/1.1 wire code: the pipelined response parser and the request writer. */
+/** hiper's HTTP/1.1 wire code: the pipelined response parser, the request check and the request writer. */
 export { ResponseParser } from './parser.js';
-export { encodeRequest, encodeRequestHead, validateHeaders, writeEncoded, writeRequest } from './writer.js';
-export type { EncodedRequest, HeaderList } from './writer.js';
+export { encodeRequest, encodeRequestHead, writeEncoded, writeRequest } from './writer.js';
+export { validateHeaders } from './request-check.js';
+export type { EncodedRequest } from './writer.js';
+export type { HeaderList } from './request-check.js';
 export type {
   ParseErrorReason,
   ParserLimits,

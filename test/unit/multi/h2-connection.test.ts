@@ -482,7 +482,7 @@ describe('H2Connection', function () {
     const port = (server.address() as AddressInfo).port;
     const { socket, trace } = await connect({ host: '127.0.0.1', port, tls: { ca: cert.cert, ALPNProtocols: ['http/1.1'] } });
     try {
-      assert.throws(() => new H2Connection(9, socket as TLSSocket, trace, 0, 'k', new FakeOwner().asOwner()), code('ERR_INVALID_ARGUMENT'));
+      assert.throws(() => new H2Connection({ id: 9, socket: socket as TLSSocket, trace, owner: new FakeOwner().asOwner() }), code('ERR_INVALID_ARGUMENT'));
     } finally {
       socket.destroy();
       server.close();

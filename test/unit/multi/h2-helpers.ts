@@ -8,21 +8,22 @@ import type { TLSSocket } from 'node:tls';
 import { connect } from '../../../src/connect/index.js';
 import { systemClock } from '../../../src/shared/clock.js';
 import { parseTargetUrl } from '../../../src/shared/url.js';
-import { encodeRequest } from '../../../src/multi/h1/writer.js';
+import { prepareRequest } from '../../../src/multi/request.js';
+import { isIdempotent } from '../../../src/multi/retry.js';
 import { TransferImpl } from '../../../src/multi/transfer.js';
 import { H2Connection } from '../../../src/multi/h2-connection.js';
-import type { H2Owner } from '../../../src/multi/h2-connection.js';
+import type { ConnectionOwner } from '../../../src/multi/pooled-connection.js';
 import type { TransferOptions } from '../../../src/multi/types.js';
 
 let transferSeq = 0;
 
-/** A transfer as Multi.add() makes it (checked and encoded once). */
+/** A transfer as Multi.add() makes it (its request checked once). */
 export function makeTransfer(options: TransferOptions): TransferImpl {
   const target = parseTargetUrl(options.url);
   const method = options.method ?? 'GET';
-  const request = encodeRequest({ method, path: target.path, host: target.authority, ...(options.headers ? { headers: options.headers } : {}), ...(options.body !== undefined ? { body: options.body } : {}) });
-  const idempotent = (method === 'GET' || method === 'HEAD') && options.body === undefined;
-  const t = new TransferImpl(++transferSeq, options, target, method, request, idempotent, 'test', '', systemClock);
+  const request = prepareRequest(options, target, method);
+  const idempotent = isIdempotent(method, options.body !== undefined);
+  const t = new TransferImpl({ id: ++transferSeq, options, target, method, request, idempotent, hostKey: 'test', egress: '', clock: systemClock });
   // Tests look at each outcome themselves; a rejection is never left unhandled.
   t.done.catch(() => {});
   return t;
@@ -61,14 +62,14 @@ export class FakeOwner extends EventEmitter {
     while (!predicate()) await once(this, 'event');
   }
 
-  asOwner(): H2Owner {
-    return this as unknown as H2Owner;
+  asOwner(): ConnectionOwner {
+    return this as unknown as ConnectionOwner;
   }
 }
 
 export async function connectH2(port: number, ca: string, owner: FakeOwner, id = 1, alpn = ['h2']): Promise<H2Connection> {
   const { socket, trace } = await connect({ host: '127.0.0.1', port, tls: { ca, ALPNProtocols: alpn } });
-  return new H2Connection(id, socket as TLSSocket, trace, Date.now(), `https|127.0.0.1|${port}|`, owner.asOwner());
+  return new H2Connection({ id, socket: socket as TLSSocket, trace, owner: owner.asOwner() });
 }
 
 /** A deterministic body of n bytes for a path's seed. */

@@ -1,0 +1,136 @@
+/**
+ * One stream of an H2Connection: its record, which says where the stream is in one `state`, and the
+ * listeners shared by every stream, which move the record along and hand the response to its transfer.
+ */
+import type { ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
+import { Readable } from 'node:stream';
+import type { TransferImpl } from './transfer.js';
+
+/**
+ * Where a stream is. Forward only: sent → informational (a 1xx head came) → headed (the final head
+ * went to the transfer) → complete (the peer's END_STREAM followed: the transfer has its response).
+ * From any of these, abandoned: the transfer was removed or timed out, its stream is cancelled, and
+ * nothing more goes to it. Last, settled: the stream closed and its connection accounted for it;
+ * nothing more happens. A stream refused before any answer is sent again from 'sent'.
+ */
+export type StreamState = 'sent' | 'informational' | 'headed' | 'complete' | 'abandoned' | 'settled';
+
+/** What a stream's listeners tell its connection. */
+export interface StreamOwner {
+  /** Final response heads received on the connection. */
+  responses: number;
+  onStreamClosed(rec: StreamRecord, stream: ClientHttp2Stream): void;
+}
+
+export interface StreamRecord {
+  readonly conn: StreamOwner;
+  readonly t: TransferImpl;
+  /** Order of sending on this connection: unanswered transfers are handed back oldest first. */
+  readonly seq: number;
+  /** The stream carrying it now (a new one after a REFUSED_STREAM resend). */
+  stream: ClientHttp2Stream;
+  state: StreamState;
+  /**
+   * The peer's END_STREAM arrived (not an end node:http2 makes up when the stream is reset). Kept
+   * beside the state: node:http2 takes in the end of a HEADERS frame before it emits the head itself.
+   */
+  endStream: boolean;
+  /** Sent again once already after REFUSED_STREAM. */
+  refusedOnce: boolean;
+}
+
+const RECORD = Symbol('hiper.h2.record');
+type TaggedStream = ClientHttp2Stream & { [RECORD]: StreamRecord };
+
+/** Ties a stream to its record and listens to it. */
+export function watchStream(stream: ClientHttp2Stream, rec: StreamRecord): void {
+  rec.stream = stream;
+  (stream as TaggedStream)[RECORD] = rec;
+  stream.push = pushNoting;
+  stream.on('headers', onInformational);
+  stream.on('response', onResponse);
+  stream.on('data', onData);
+  stream.on('trailers', onTrailers);
+  stream.on('end', onEnd);
+  stream.on('error', onStreamError);
+  stream.on('close', onClose);
+}
+
+/** Whether the transfer still hears from this stream. */
+function delivering(rec: StreamRecord): boolean {
+  return rec.state !== 'abandoned' && rec.state !== 'settled';
+}
+
+// --- listeners, shared by every stream (`this` is the stream; its record is tagged on it)
+
+function onInformational(this: TaggedStream): void {
+  const rec = this[RECORD];
+  if (rec.stream !== this || rec.state !== 'sent') return;
+  rec.state = 'informational';
+  rec.t.onResponseStart();
+}
+
+function onResponse(this: TaggedStream, headers: IncomingHttpHeaders, _flags: number, raw?: string[]): void {
+  const rec = this[RECORD];
+  if (rec.stream !== this || rec.state === 'settled') return;
+  if (rec.state === 'sent') rec.t.onResponseStart();
+  rec.conn.responses++;
+  if (rec.state === 'abandoned') return;
+  rec.state = 'headed';
+  rec.t.onHead(Number(headers[':status']), '', '2', headerPairs(headers, raw));
+}
+
+function onData(this: TaggedStream, chunk: Buffer): void {
+  const rec = this[RECORD];
+  if (rec.stream === this && delivering(rec)) rec.t.onBody(chunk);
+}
+
+function onTrailers(this: TaggedStream, headers: IncomingHttpHeaders, _flags: number, raw?: string[]): void {
+  const rec = this[RECORD];
+  if (rec.stream === this && delivering(rec)) rec.t.onTrailers(headerPairs(headers, raw));
+}
+
+/**
+ * node:http2 ends a stream's readable side both for the peer's END_STREAM and when the stream is
+ * closed otherwise (RST_STREAM, even with NO_ERROR in the middle of a body; the socket closing). Only
+ * the first is a complete response: it is the end pushed while the stream is not yet closed.
+ */
+function pushNoting(this: TaggedStream, chunk: unknown, encoding?: BufferEncoding): boolean {
+  if (chunk === null && !this.closed && !this.destroyed) this[RECORD].endStream = true;
+  return Readable.prototype.push.call(this, chunk, encoding);
+}
+
+function onEnd(this: TaggedStream): void {
+  const rec = this[RECORD];
+  // An end that is not the peer's END_STREAM settles at 'close', as a failure.
+  if (rec.stream !== this || rec.state !== 'headed' || !rec.endStream) return;
+  rec.state = 'complete';
+  rec.t.complete();
+}
+
+/** The reason is read from rstCode when the stream closes; the listener keeps the error from being thrown. */
+function onStreamError(this: TaggedStream): void {}
+
+function onClose(this: TaggedStream): void {
+  const rec = this[RECORD];
+  rec.conn.onStreamClosed(rec, this);
+}
+
+/** Header pairs in arrival order, pseudo-headers left out. */
+function headerPairs(headers: IncomingHttpHeaders, raw: string[] | undefined): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  if (Array.isArray(raw)) {
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (name.charCodeAt(0) !== 0x3a) pairs.push([name, raw[i + 1]!]);
+    }
+    return pairs;
+  }
+  for (const name of Object.keys(headers)) {
+    if (name.charCodeAt(0) === 0x3a) continue;
+    const value = headers[name];
+    if (Array.isArray(value)) for (const v of value) pairs.push([name, v]);
+    else if (value !== undefined) pairs.push([name, String(value)]);
+  }
+  return pairs;
+}

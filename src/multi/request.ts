@@ -1,0 +1,58 @@
+/**
+ * A transfer's request: checked once, when the transfer is added (bad input throws from add(), before
+ * anything is sent), and encoded only for the protocol that carries it. The HTTP/1.1 bytes are made
+ * when an HTTP/1.1 connection first writes the request, and kept for a retry; an HTTP/2 session builds
+ * its header block from the checked parts (h2-headers.ts).
+ */
+import type { TargetUrl } from '../shared/url.js';
+import { checkRequest, type CheckedRequest } from './h1/request-check.js';
+import { encodeChecked, encodeRequest, type EncodedRequest } from './h1/writer.js';
+import type { TransferOptions } from './types.js';
+
+export class PreparedRequest {
+  private encoded: EncodedRequest | undefined;
+
+  constructor(
+    readonly checked: CheckedRequest,
+    /** No headers and no body: shared by every transfer that asks the same (see PLAIN). */
+    private readonly plain: boolean,
+  ) {}
+
+  get body(): Buffer[] {
+    return this.checked.body;
+  }
+
+  get bodySize(): number {
+    return this.checked.bodySize;
+  }
+
+  /** The HTTP/1.1 form, made on first use. */
+  h1(): EncodedRequest {
+    if (this.encoded === undefined) {
+      const c = this.checked;
+      // Through encodeRequest's own cache of plain requests: their head is a Buffer of its own.
+      this.encoded = this.plain ? encodeRequest({ method: c.method, path: c.path, host: c.host }) : encodeChecked(c);
+    }
+    return this.encoded;
+  }
+}
+
+/** Requests without headers or body (a client repeating GETs) are checked once, by "METHOD path host". */
+const PLAIN = new Map<string, PreparedRequest>();
+const PLAIN_MAX = 256;
+
+/** Checks a transfer's request; throws a HiperError naming what is wrong. */
+export function prepareRequest(options: TransferOptions, target: TargetUrl, method: string): PreparedRequest {
+  if (!options.headers && options.body === undefined) {
+    const key = `${method} ${target.path} ${target.authority}`;
+    let prepared = PLAIN.get(key);
+    if (prepared === undefined) {
+      prepared = new PreparedRequest(checkRequest({ method, path: target.path, host: target.authority }), true);
+      if (PLAIN.size >= PLAIN_MAX) PLAIN.delete(PLAIN.keys().next().value!);
+      PLAIN.set(key, prepared);
+    }
+    return prepared;
+  }
+  const spec = { method, path: target.path, host: target.authority, ...(options.headers ? { headers: options.headers } : {}), ...(options.body !== undefined ? { body: options.body } : {}) };
+  return new PreparedRequest(checkRequest(spec), false);
+}
