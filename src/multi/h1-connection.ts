@@ -85,9 +85,11 @@ export class H1Connection implements PooledConnection, ResponseHandler {
   }
 
   abandon(t: TransferImpl): void {
-    // Its response keeps its place in the byte stream. One being received with a large or unknown rest
-    // is not worth draining: close, and the owner moves the requests behind it to new connections.
-    if (this.pipeline[0] === t && t.responseStarted && this.bytesOutstanding > 64 * 1024) this.close();
+    // Its response keeps its place in the byte stream. One that timed out is stalled, and one being
+    // received with a large or unknown rest is not worth draining: either way close, and the owner moves
+    // the requests behind it to new connections (an HTTP/1.1 stream cannot skip a response).
+    if (t.info.error === 'ERR_TIMEOUT' && this.pipeline.includes(t)) this.close();
+    else if (this.pipeline[0] === t && t.responseStarted && this.bytesOutstanding > 64 * 1024) this.close();
   }
 
   /** Closes the connection; unanswered requests are reported to the owner. */

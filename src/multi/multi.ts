@@ -128,6 +128,7 @@ export class Multi implements MultiApi, ConnectionOwner {
       c.socket.once('close', () => resolve());
       c.close();
     }));
+    this.opener.abortAll();
     this.timers.clear();
     this.linkWatch?.stop();
     await Promise.all(closing);
@@ -233,6 +234,7 @@ export class Multi implements MultiApi, ConnectionOwner {
     this.timers.cancel(t.lowSpeedTimer);
     // Ended early (removed, timed out, a callback threw) while its request was on a connection.
     if (t.carrier !== undefined && !t.completed) t.carrier.abandon(t);
+    else this.opener.leaderEnded(t);
   };
 }
 

@@ -32,6 +32,9 @@ export interface OpenerOptions {
 }
 
 export class ConnectionOpener {
+  /** Connects in progress, by the transfer that leads each: aborting one destroys its sockets at once. */
+  private readonly pending = new Map<TransferImpl, { host: Host; abort: AbortController }>();
+
   constructor(private readonly o: OpenerOptions) {}
 
   /** Connects for `host`, led by `t`; `then(failed)` runs once the connect has ended (not after close()). */
@@ -41,18 +44,39 @@ export class ConnectionOpener {
     t.state = 'connecting';
     t.info.numConnects++;
     const openedAt = t.elapsed();
-    this.o.connector(this.connectOptions(host, t)).then(
+    const abort = new AbortController();
+    this.pending.set(t, { host, abort });
+    const options = this.connectOptions(host, t);
+    options.signal = abort.signal;
+    this.o.connector(options).then(
       (c) => {
+        this.pending.delete(t);
         pool.connectEnded(host, id, false);
         if (this.connected(host, t, id, c, openedAt)) then(false);
       },
       (err: unknown) => {
+        this.pending.delete(t);
         pool.connectEnded(host, id, true);
         // The leader fails; the transfers that waited for it move on to a connection of their own.
         if (!t.ended) t.fail(asHiperError(err, t.info.url));
         then(true);
       },
     );
+  }
+
+  /**
+   * The leader of a connect ended (timed out, removed) before it connected: nothing else waiting for
+   * its host, the connect is given up, so no socket of it lingers (a connect to an address that never
+   * answers would otherwise hold the process until the kernel gives up).
+   */
+  leaderEnded(t: TransferImpl): void {
+    const p = this.pending.get(t);
+    if (p !== undefined && p.host.waiting.peek() === undefined) p.abort.abort();
+  }
+
+  /** close(): every connect in progress is given up. */
+  abortAll(): void {
+    for (const p of this.pending.values()) p.abort.abort();
   }
 
   private connectOptions(host: Host, t: TransferImpl): ConnectOptions {
