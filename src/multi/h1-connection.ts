@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import { HiperError } from '../shared/errors.js';
 import { remoteOf, type KeptTrace } from './kept-trace.js';
+import { pumpBody, type UploadSink } from './body/upload.js';
 import { ResponseParser } from './h1/parser.js';
 import { writeEncoded } from './h1/writer.js';
 import type { ParserLimits, ResponseHandler, ResponseHead } from './h1/types.js';
@@ -44,9 +45,15 @@ export class H1Connection implements PooledConnection, ResponseHandler {
   /** Final response heads received. */
   responses = 0;
   readonly unprocessed = NONE;
+  /** The transfer whose streamed request body is being sent: nothing is pipelined behind it meanwhile. */
+  uploading: TransferImpl | undefined;
 
   private readonly owner: ConnectionOwner;
   private readonly parser: ResponseParser;
+  /** The transfer whose consumer is behind: the connection reads nothing until it resumes. */
+  private pausedFor: TransferImpl | undefined;
+  /** The socket ended while the parser held bytes: finish once they are read. */
+  private endPending = false;
   /** Why it closed, when it was not a plain end. */
   private cause: HiperError | undefined;
 
@@ -71,7 +78,7 @@ export class H1Connection implements PooledConnection, ResponseHandler {
 
   /** An idle connection (nothing in flight) is offered as idle, not as a pipeline with room. */
   hasRoomFor(pipelineLimit: number): boolean {
-    return this.pipelinable && !this.closing && this.depth > 0 && this.depth < pipelineLimit;
+    return this.pipelinable && !this.closing && this.uploading === undefined && this.depth > 0 && this.depth < pipelineLimit;
   }
 
   /** Writes a transfer's request; `reused` says whether the connection carried something before. */
@@ -82,13 +89,91 @@ export class H1Connection implements PooledConnection, ResponseHandler {
     this.requests++;
     t.sent(this, position, reused);
     writeEncoded(this.socket, t.request.h1());
+    if (t.request.source !== undefined) this.upload(t);
+  }
+
+  /** Sends a streamed request body after its head, with backpressure; a failure of its source ends the transfer and the connection. */
+  private upload(t: TransferImpl): void {
+    this.uploading = t;
+    const socket = this.socket;
+    const stopped = (): boolean => this.closed || t.ended || this.uploading !== t;
+    const sink: UploadSink = {
+      write: (b) => socket.write(b),
+      drain: () => new Promise<void>((resolve) => {
+        const done = (): void => {
+          socket.off('drain', done);
+          socket.off('close', done);
+          resolve();
+        };
+        socket.on('drain', done);
+        socket.on('close', done);
+      }),
+      end: () => {},
+      cork: () => socket.cork(),
+      uncork: () => socket.uncork(),
+      get stopped() {
+        return stopped();
+      },
+    };
+    const request = t.request;
+    pumpBody(request.source!, sink, {
+      chunked: request.checked.chunked, length: request.bodySize, url: t.info.url,
+      onProgress: (sent) => {
+        t.info.sizeUpload = sent;
+      },
+    }).then(
+      (sent) => {
+        if (this.uploading !== t) return;
+        this.uploading = undefined;
+        if (sent !== undefined && this.pipelinable && !this.closing && this.depth > 0) this.owner.onCapacity(this);
+      },
+      (err: unknown) => {
+        if (this.uploading === t) this.uploading = undefined;
+        t.fail(err as HiperError);
+        this.close();
+      },
+    );
+  }
+
+  /** Stops reading: the parser holds the rest of its chunk and the socket stops reading (the kernel's window closes). */
+  pause(t: TransferImpl): void {
+    if (this.closed) return;
+    this.pausedFor = t;
+    this.parser.pause();
+    this.socket.pause();
+  }
+
+  resume(t: TransferImpl): void {
+    if (this.pausedFor !== t) return;
+    this.pausedFor = undefined;
+    // Not from inside the caller's own stack (a transfer ending, a reader taking a slice).
+    queueMicrotask(() => this.readOn());
+  }
+
+  private readOn(): void {
+    if (this.pausedFor !== undefined || this.closed) return;
+    try {
+      this.parser.resume();
+    } catch (err) {
+      this.failCurrent(err);
+      return;
+    }
+    if (this.parser.isPaused) return;
+    if (this.endPending) {
+      this.endPending = false;
+      this.onSocketEnd();
+      return;
+    }
+    this.socket.resume();
   }
 
   abandon(t: TransferImpl): void {
     // Its response keeps its place in the byte stream. One that timed out is stalled, and one being
     // received with a large or unknown rest is not worth draining: either way close, and the owner moves
     // the requests behind it to new connections (an HTTP/1.1 stream cannot skip a response).
-    if (t.info.error === 'ERR_TIMEOUT' && this.pipeline.includes(t)) this.close();
+    // A request whose streamed body is not all sent leaves the connection unusable.
+    if (this.uploading === t) this.close();
+    else if (t.info.error === 'ERR_TIMEOUT' && this.pipeline.includes(t)) this.close();
     else if (this.pipeline[0] === t && t.responseStarted && this.bytesOutstanding > 64 * 1024) this.close();
   }
 
@@ -117,7 +202,7 @@ export class H1Connection implements PooledConnection, ResponseHandler {
     this.bytesOutstanding = bodiless ? 0 : head.contentLength ?? Infinity;
     this.responses++;
     if (!head.keepAlive) this.closing = true;
-    t.onHead(head.statusCode, head.statusMessage, httpVersionOf(head.httpVersion), head.headers);
+    t.onHead(head.statusCode, head.statusMessage, httpVersionOf(head.httpVersion), head.headers, bodiless ? undefined : head.contentLength);
     if (!this.pipelinable && !this.closing && head.httpVersion === 11) {
       this.pipelinable = true;
       this.owner.onCapacity(this);
@@ -136,6 +221,12 @@ export class H1Connection implements PooledConnection, ResponseHandler {
   onComplete(): void {
     const t = this.pipeline.shift()!;
     this.bytesOutstanding = 0;
+    if (this.uploading === t) {
+      // Answered before its body was all sent (an early 413, say): the rest is not sent, and the
+      // connection cannot carry another request.
+      this.uploading = undefined;
+      this.closing = true;
+    }
     t.complete();
     if (this.closing) this.close();
     else this.owner.onCapacity(this);
@@ -152,6 +243,10 @@ export class H1Connection implements PooledConnection, ResponseHandler {
   }
 
   private onSocketEnd(): void {
+    if (this.parser.isPaused) {
+      this.endPending = true;
+      return;
+    }
     this.closing = true;
     try {
       this.parser.finish();

@@ -17,6 +17,7 @@ import { remoteOf, type KeptTrace } from './kept-trace.js';
 import { H2_CANCEL, H2_NO_ERROR, H2_REFUSED_STREAM, h2Error } from './h2-errors.js';
 import { h2RequestHeaders } from './h2-headers.js';
 import { watchStream, type StreamOwner, type StreamRecord } from './h2-stream.js';
+import { pumpBody, type UploadSink } from './body/upload.js';
 import type { ConnectionOwner, PooledConnection } from './pooled-connection.js';
 import type { TransferImpl } from './transfer.js';
 
@@ -30,6 +31,8 @@ export interface H2Limits {
   streamWindow?: number;
   /** Receive window of the whole session, bytes; default 16 MiB. */
   connectionWindow?: number;
+  /** Most 1xx responses before the final one; default 10, as h1. */
+  maxInformational?: number;
 }
 
 /** Until the server's SETTINGS arrive, the concurrency RFC 9113 §6.5.2 suggests as a floor. */
@@ -77,12 +80,14 @@ export class H2Connection implements PooledConnection, StreamOwner {
   private cause: Error | undefined;
   private seq = 0;
   private finishPending = false;
+  readonly maxInformational: number;
 
   constructor({ id, socket, trace, owner, limits = {} }: H2ConnectionOptions) {
     this.id = id;
     this.socket = socket;
     this.trace = trace;
     this.owner = owner;
+    this.maxInformational = limits.maxInformational ?? 10;
     if (socket.alpnProtocol !== 'h2') {
       throw new HiperError('ERR_INVALID_ARGUMENT', `connection ${id}: its TLS socket negotiated ${JSON.stringify(socket.alpnProtocol)}, not "h2"`, { input: socket.alpnProtocol });
     }
@@ -151,7 +156,7 @@ export class H2Connection implements PooledConnection, StreamOwner {
     const position = this.streams.size;
     const reused = this.requests > 0;
     this.requests++;
-    const rec: StreamRecord = { conn: this, t, seq, stream: undefined as unknown as ClientHttp2Stream, state: 'sent', endStream: false, refusedOnce: false };
+    const rec: StreamRecord = { conn: this, t, seq, stream: undefined as unknown as ClientHttp2Stream, state: 'sent', endStream: false, refusedOnce: false, informational: 0 };
     this.streams.set(t, rec);
     t.sent(this, position, reused);
     this.openStream(rec, headers);
@@ -186,7 +191,7 @@ export class H2Connection implements PooledConnection, StreamOwner {
     const body = rec.t.request.body;
     let stream: ClientHttp2Stream;
     try {
-      stream = this.session.request(headers, { endStream: body.length === 0 });
+      stream = this.session.request(headers, { endStream: body.length === 0 && rec.t.request.source === undefined });
     } catch (err) {
       this.streams.delete(rec.t);
       const code = errnoCode(err) ?? '';
@@ -208,7 +213,49 @@ export class H2Connection implements PooledConnection, StreamOwner {
       for (const b of body) stream.write(b);
       stream.uncork();
       stream.end();
+    } else if (rec.t.request.source !== undefined) {
+      this.upload(rec, stream);
     }
+  }
+
+  /** Sends a streamed request body on its stream, with the stream's flow control as backpressure. */
+  private upload(rec: StreamRecord, stream: ClientHttp2Stream): void {
+    const t = rec.t;
+    const sink: UploadSink = {
+      write: (b) => stream.write(b),
+      drain: () => new Promise<void>((resolve) => {
+        const done = (): void => {
+          stream.off('drain', done);
+          stream.off('close', done);
+          resolve();
+        };
+        stream.on('drain', done);
+        stream.on('close', done);
+      }),
+      end: () => stream.end(),
+      get stopped() {
+        return t.ended || rec.stream !== stream || stream.destroyed;
+      },
+    };
+    pumpBody(t.request.source!, sink, {
+      chunked: false, length: t.request.bodySize, url: t.info.url,
+      onProgress: (sent) => {
+        t.info.sizeUpload = sent;
+      },
+    }).catch((err: unknown) => {
+      t.fail(err as HiperError);
+      if (!stream.closed) stream.close(H2_CANCEL);
+    });
+  }
+
+  /** The transfer's reader is behind: its stream stops reading, so its window stops opening and the server waits. */
+  pause(t: TransferImpl): void {
+    this.streams.get(t)?.stream.pause();
+  }
+
+  resume(t: TransferImpl): void {
+    const rec = this.streams.get(t);
+    if (rec !== undefined && !rec.stream.destroyed) rec.stream.resume();
   }
 
   /** A stream closed: the transfer is complete, fails, goes back to the owner, or is sent again. */
@@ -216,7 +263,9 @@ export class H2Connection implements PooledConnection, StreamOwner {
     if (rec.state === 'settled' || rec.stream !== stream) return;
     const code = stream.rstCode ?? H2_NO_ERROR;
     const destroyed = this.closed || this.session.destroyed;
-    if (rec.state === 'sent' && !rec.t.ended && !destroyed && this.goaway === undefined && code === H2_REFUSED_STREAM && !rec.refusedOnce) {
+    // A streamed body was read as it was sent: it cannot go again.
+    const resendable = rec.t.request.source === undefined;
+    if (rec.state === 'sent' && resendable && !rec.t.ended && !destroyed && this.goaway === undefined && code === H2_REFUSED_STREAM && !rec.refusedOnce) {
       // Not processed (RFC 9113 §8.7): once more on this session, which now knows the server's limit.
       rec.refusedOnce = true;
       this.refusedRetries++;

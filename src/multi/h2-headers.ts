@@ -42,7 +42,8 @@ export function h2RequestHeaders(t: TransferImpl): OutgoingHttpHeaders {
   }
   if (!hasLength) {
     const size = request.bodySize;
-    if (size > 0 || request.bodyGiven || CONTENT_METHODS.has(t.method)) headers['content-length'] = String(size);
+    // A streamed body of unknown size goes without: its stream's END_STREAM ends it.
+    if (size !== undefined && (size > 0 || request.bodyGiven || CONTENT_METHODS.has(t.method))) headers['content-length'] = String(size);
   }
   return headers;
 }

@@ -4,6 +4,7 @@
  */
 import type { ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
 import { Readable } from 'node:stream';
+import { HiperError } from '../shared/errors.js';
 import type { TransferImpl } from './transfer.js';
 
 /**
@@ -19,6 +20,8 @@ export type StreamState = 'sent' | 'informational' | 'headed' | 'complete' | 'ab
 export interface StreamOwner {
   /** Final response heads received on the connection. */
   responses: number;
+  /** Most 1xx responses before the final one. */
+  readonly maxInformational: number;
   onStreamClosed(rec: StreamRecord, stream: ClientHttp2Stream): void;
 }
 
@@ -37,6 +40,8 @@ export interface StreamRecord {
   endStream: boolean;
   /** Sent again once already after REFUSED_STREAM. */
   refusedOnce: boolean;
+  /** 1xx responses received. */
+  informational: number;
 }
 
 const RECORD = Symbol('hiper.h2.record');
@@ -63,11 +68,20 @@ function delivering(rec: StreamRecord): boolean {
 
 // --- listeners, shared by every stream (`this` is the stream; its record is tagged on it)
 
-function onInformational(this: TaggedStream): void {
+function onInformational(this: TaggedStream, headers: IncomingHttpHeaders): void {
   const rec = this[RECORD];
-  if (rec.stream !== this || rec.state !== 'sent') return;
-  rec.state = 'informational';
-  rec.t.onResponseStart();
+  if (rec.stream !== this || !delivering(rec)) return;
+  if (rec.state === 'sent') {
+    rec.state = 'informational';
+    rec.t.onResponseStart();
+  }
+  if (++rec.informational > rec.conn.maxInformational) {
+    const max = rec.conn.maxInformational;
+    rec.t.fail(new HiperError('ERR_HTTP_PARSE', `HTTP/2 stream of ${rec.t.info.url}: more than ${max} 1xx responses before the final one`, {
+      input: String(headers[':status']), details: { reason: 'too-many-informational', limit: max },
+    }));
+    // The transfer's end cancels its stream (abandon).
+  }
 }
 
 function onResponse(this: TaggedStream, headers: IncomingHttpHeaders, _flags: number, raw?: string[]): void {
@@ -77,7 +91,10 @@ function onResponse(this: TaggedStream, headers: IncomingHttpHeaders, _flags: nu
   rec.conn.responses++;
   if (rec.state === 'abandoned') return;
   rec.state = 'headed';
-  rec.t.onHead(Number(headers[':status']), '', '2', headerPairs(headers, raw));
+  const status = Number(headers[':status']);
+  const bodiless = rec.t.method === 'HEAD' || status === 204 || status === 304;
+  const length = bodiless ? undefined : contentLengthOf(headers['content-length']);
+  rec.t.onHead(status, '', '2', headerPairs(headers, raw), length);
 }
 
 function onData(this: TaggedStream, chunk: Buffer): void {
@@ -114,6 +131,14 @@ function onStreamError(this: TaggedStream): void {}
 function onClose(this: TaggedStream): void {
   const rec = this[RECORD];
   rec.conn.onStreamClosed(rec, this);
+}
+
+/** A content-length node:http2 let through (it refuses malformed ones), as a number; undefined when absent. */
+function contentLengthOf(v: string | string[] | undefined): number | undefined {
+  const text = Array.isArray(v) ? v[0] : v;
+  if (text === undefined || !/^\d+$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** Header pairs in arrival order, pseudo-headers left out. */

@@ -73,7 +73,8 @@ export class Multi implements MultiApi, ConnectionOwner {
     const only11 = https && (options.httpVersion ?? this.o.httpVersion) === '1.1';
     const egress = egressKey(options, https ? options.tls ?? this.o.tls : undefined) + (only11 ? ONLY_HTTP11 : '');
     const hostKey = `${target.scheme}|${connectHost(target)}|${target.port}|${egress}`;
-    const t = new TransferImpl({ id: ++this.transferSeq, options, target, method, request, idempotent, hostKey, egress, clock: this.clock });
+    const maxBodySize = options.maxBodySize ?? this.o.maxBodySize;
+    const t = new TransferImpl({ id: ++this.transferSeq, options, target, method, request, idempotent, hostKey, egress, maxBodySize, clock: this.clock });
     t.onEnd = this.onTransferEnd;
     this.live.add(t);
     const timeout = options.timeout ?? this.o.timeout;
@@ -148,7 +149,7 @@ export class Multi implements MultiApi, ConnectionOwner {
     for (const t of unanswered) {
       if (t.ended) continue;
       const verdict = retryVerdict({
-        idempotent: t.idempotent, tries: t.info.tries, multiplexed: conn.multiplexed, unprocessed: conn.unprocessed.has(t), answeredOthers: conn.responses > 0,
+        idempotent: t.idempotent, replayable: t.request.source === undefined, tries: t.info.tries, multiplexed: conn.multiplexed, unprocessed: conn.unprocessed.has(t), answeredOthers: conn.responses > 0,
       });
       if (verdict === 'retry') {
         t.state = 'queued';

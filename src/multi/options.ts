@@ -5,12 +5,12 @@ import type { MultiOptions, TransferOptions } from './types.js';
 
 const MULTI_KEYS = new Set([
   'httpVersion', 'pipelining', 'maxPipelineLength', 'maxConnections', 'maxConnectionsPerHost', 'maxIdleTime', 'pipelinePenaltySize',
-  'chooseConnection', 'connectTimeout', 'timeout', 'tls', 'parserLimits', 'connector', 'resolver', 'clock',
+  'chooseConnection', 'connectTimeout', 'timeout', 'maxBodySize', 'tls', 'parserLimits', 'connector', 'resolver', 'clock',
 ]);
 
 
 const TRANSFER_KEYS = new Set<string>([
-  ...EGRESS_KEYS, 'url', 'method', 'headers', 'body', 'connectTimeout', 'timeout', 'lowSpeed', 'tls', 'httpVersion', 'onData', 'onHeaders',
+  ...EGRESS_KEYS, 'url', 'method', 'headers', 'body', 'connectTimeout', 'timeout', 'lowSpeed', 'tls', 'httpVersion', 'onData', 'onHeaders', 'stream', 'maxBodySize',
 ]);
 
 function bad(owner: string, name: string, value: unknown, expected: string): HiperError {
@@ -43,6 +43,7 @@ const MULTI_RULES: Rule[] = [
   ['chooseConnection', fn, 'a function'],
   ['connectTimeout', ms, 'a number of ms > 0'],
   ['timeout', ms, 'a number of ms > 0'],
+  ['maxBodySize', nonNegative, 'a number of bytes >= 0'],
   ['connector', fn, 'a function'],
   ['resolver', fn, 'a function'],
 ];
@@ -56,6 +57,8 @@ const TRANSFER_RULES: Rule[] = [
   ['lowSpeed', (v) => typeof v === 'object' && v !== null && nonNegative((v as { bytes: unknown }).bytes) && ms((v as { seconds: unknown }).seconds), '{ bytes >= 0, seconds > 0 }'],
   ['onData', fn, 'a function'],
   ['onHeaders', fn, 'a function'],
+  ['stream', (v) => typeof v === 'boolean', 'a boolean'],
+  ['maxBodySize', nonNegative, 'a number of bytes >= 0'],
 ];
 
 function checkRules(owner: string, o: Record<string, unknown>, rules: Rule[]): void {
@@ -73,6 +76,9 @@ export function checkTransferOptions(o: TransferOptions): void {
   checkKeys('transfer', o, TRANSFER_KEYS);
   if (o.url === undefined) throw new HiperError('ERR_INVALID_URL', 'a transfer needs a url', { input: 'url' });
   checkRules('transfer', o as unknown as Record<string, unknown>, TRANSFER_RULES);
+  if (o.stream === true && o.onData !== undefined) {
+    throw new HiperError('ERR_INVALID_ARGUMENT', 'transfer options stream and onData exclude each other: take the body from one of them', { input: 'stream' });
+  }
 }
 
 /** Objects (CA Buffers, resolver caches, functions) are keyed by identity, not by content. */

@@ -7,6 +7,7 @@
 import type { TargetUrl } from '../shared/url.js';
 import { checkRequest, type CheckedRequest } from './h1/request-check.js';
 import { encodeChecked, encodeRequest, type EncodedRequest } from './h1/writer.js';
+import type { BodySource } from './body/upload.js';
 import type { TransferOptions } from './types.js';
 
 export class PreparedRequest {
@@ -22,8 +23,14 @@ export class PreparedRequest {
     return this.checked.body;
   }
 
-  get bodySize(): number {
+  /** Undefined for a streamed body of unknown size. */
+  get bodySize(): number | undefined {
     return this.checked.bodySize;
+  }
+
+  /** A body read as it is sent. */
+  get source(): BodySource | undefined {
+    return this.checked.source;
   }
 
   /** The HTTP/1.1 form, made on first use. */

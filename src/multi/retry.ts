@@ -4,6 +4,7 @@
  *
  * RFC 9112 §9.3.2: a request that got no answer may be sent again when it is idempotent; hiper counts
  * only GET and HEAD without a body as such (the requests it also pipelines), and retries them once.
+ * A streamed request body was read as it was sent: such a request is never sent again.
  * RFC 9113 §8.7: a stream the server did not process (above its GOAWAY's last stream id, or refused)
  * may be sent again whatever its method. While sessions keep answering some streams before going away
  * (a server's keepalive_requests), that is progress, and does not use up the one retry.
@@ -13,6 +14,8 @@
 export interface HandedBack {
   /** GET or HEAD without a body (isIdempotent). */
   idempotent: boolean;
+  /** Its body can be sent again: false for a streamed body (it was read as it was sent). */
+  replayable: boolean;
   /** Times the request was written so far (1 after its first try). */
   tries: number;
   /** Its connection was an HTTP/2 session. */
@@ -30,6 +33,7 @@ export interface HandedBack {
 export type RetryVerdict = 'retry' | 'ERR_PIPELINE_ABORTED' | 'ERR_CONNECTION_CLOSED';
 
 export function retryVerdict(h: HandedBack): RetryVerdict {
+  if (!h.replayable) return 'ERR_CONNECTION_CLOSED';
   const unprocessed = h.multiplexed && h.unprocessed;
   const progressed = unprocessed && h.answeredOthers;
   if ((h.idempotent || unprocessed) && (h.tries < 2 || progressed)) return 'retry';

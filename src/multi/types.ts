@@ -6,7 +6,10 @@ import type { BindMethod, Clock } from '../shared/index.js';
 import type { ConnectTrace, Connector, TlsConnectOptions } from '../connect/types.js';
 import type { EgressOptions } from '../connect/egress-options.js';
 import type { Resolver } from '../resolve/types.js';
-import type { ParserLimits } from './h1/types.js';
+import type { ParserLimits, RequestBody } from './h1/types.js';
+import type { ResponseBody } from './body/stream.js';
+
+export type { RequestBody, ResponseBody };
 
 /** Where a transfer's connection leaves from (connect's one egress vocabulary): part of the pool key, so never shared across egresses. */
 export type { EgressOptions };
@@ -17,8 +20,14 @@ export interface TransferOptions extends EgressOptions {
   /** Default GET. */
   method?: string;
   headers?: Array<[string, string]> | Record<string, string | string[]>;
-  /** Buffers are written as given (writev), never concatenated. */
-  body?: Buffer | Buffer[] | string;
+  /**
+   * The request body. Given whole (string, Buffer, Uint8Array, an array of them): written as given
+   * (writev), never concatenated, with Content-Length. Streamed (a Node Readable such as a file stream,
+   * a web ReadableStream, any async iterable of bytes): read as it is sent, with backpressure, never
+   * gathered; with Content-Length when a Content-Length header is given or the stream reads a whole
+   * file, chunked otherwise (HTTP/1.1). A streamed body is never sent twice, so never retried.
+   */
+  body?: RequestBody;
   /** Time limit for connecting, ms (resolve + attempts + TLS); default the Multi's. */
   connectTimeout?: number;
   /** Time limit for the whole transfer, ms; default the Multi's (none). */
@@ -31,9 +40,22 @@ export interface TransferOptions extends EgressOptions {
   httpVersion?: HttpVersionChoice;
   /**
    * Body slices as they arrive (the socket's own Buffers, not copies). When given, the result's body is
-   * empty; when absent, the slices are collected and joined once at the end.
+   * empty. A promise returned holds the connection (it reads nothing more) until it settles, and `done`
+   * waits for it; a rejection ends the transfer with ERR_ABORTED.
    */
-  onData?: (chunk: Buffer) => void;
+  onData?: ((chunk: Buffer) => void) | ((chunk: Buffer) => PromiseLike<unknown>);
+  /**
+   * Take the body as a stream: `transfer.response` resolves with the head and a body that is an async
+   * iterable of Buffers (and has stream() for a web ReadableStream), read with backpressure. `done`
+   * still settles, with an empty body, when the whole response has arrived.
+   */
+  stream?: boolean;
+  /**
+   * Largest response body taken, bytes (curl --max-filesize): a larger announced Content-Length ends
+   * the transfer with ERR_BODY_TOO_LARGE at the head, a body without one as soon as it passes the limit.
+   * Default: the Multi's (none); a buffered body is always limited to what one Buffer holds.
+   */
+  maxBodySize?: number;
   /** The response head, before any body. */
   onHeaders?: (response: ResponseHead) => void;
 }
@@ -45,6 +67,11 @@ export interface ResponseHead {
   httpVersion: string;
   /** Raw pairs in arrival order. */
   headers: Array<[string, string]>;
+}
+
+/** The response of a transfer added with `stream: true`, once its head arrived. */
+export interface StreamedResponse extends ResponseHead {
+  body: ResponseBody;
 }
 
 export interface TransferResult extends ResponseHead {
@@ -151,7 +178,10 @@ export interface MultiOptions {
   /** Defaults for every transfer. */
   connectTimeout?: number;
   timeout?: number;
+  /** Default maxBodySize of every transfer (curl --max-filesize); none unless given. */
+  maxBodySize?: number;
   tls?: Omit<TlsConnectOptions, 'servername'>;
+  /** Limits on response heads and trailers (HTTP/1.1 and HTTP/2), and on 1xx responses before the final one. */
   parserLimits?: ParserLimits;
   connector?: Connector;
   resolver?: Resolver;
@@ -176,6 +206,12 @@ export interface Transfer {
   readonly done: Promise<TransferResult>;
   /** Live info; final once done settles. */
   readonly info: TransferInfo;
+  /**
+   * With `stream: true`: settles when the final head arrives (or the transfer fails first), with the
+   * body to read. Reading it takes over error handling: `done` is then marked handled. Without
+   * `stream: true`, reading this throws ERR_INVALID_ARGUMENT.
+   */
+  readonly response: Promise<StreamedResponse>;
 }
 
 /** The Multi's public face (src/multi/multi.ts implements it). */

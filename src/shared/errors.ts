@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   ERR_PIPELINE_ABORTED: { meaning: 'the connection closed before the response and the one retry also failed', curl: 'CURLE_GOT_NOTHING', exit: 52 },
   ERR_CONNECTION_CLOSED: { meaning: 'the connection closed before the response was complete', curl: 'CURLE_RECV_ERROR', exit: 56 },
   ERR_HTTP2: { meaning: 'an HTTP/2 stream or session error (GOAWAY, RST_STREAM, refused stream)', curl: 'CURLE_HTTP2_STREAM', exit: 92 },
+  ERR_BODY_TOO_LARGE: { meaning: 'the response body is larger than maxBodySize (curl --max-filesize) or than one Buffer can hold', curl: 'CURLE_FILESIZE_EXCEEDED', exit: 63 },
+  ERR_READ_BODY: { meaning: 'the request body source failed, or gave a different number of bytes than announced', curl: 'CURLE_READ_ERROR', exit: 26 },
   ERR_WRITE_OUTPUT: { meaning: 'output could not be written (an -o or --waterfall file, or a closed stdout)', curl: 'CURLE_WRITE_ERROR', exit: 23 },
   ERR_ABORTED: { meaning: 'the transfer was removed or the multi handle closed before it ended', curl: 'CURLE_ABORTED_BY_CALLBACK', exit: 42 },
 } as const satisfies Record<string, ErrorCodeInfo>;

@@ -25,6 +25,7 @@ const CLOSED = 10;
 
 const DEFAULT_MAX_HEAD_SIZE = 64 * 1024;
 const DEFAULT_MAX_HEADERS = 200;
+const DEFAULT_MAX_INFORMATIONAL = 10;
 /** Chunk sizes at or above 2^52 are refused: the product would leave the safe integer range. */
 const CHUNK_SIZE_LIMIT = 2 ** 48;
 
@@ -79,8 +80,17 @@ export class ResponseParser implements ResponseParserApi {
   private readonly maxHeadSize: number;
   private readonly maxHeaders: number;
   private readonly rejectBareLf: boolean;
+  private readonly maxInformational: number;
 
   private state = IDLE;
+  /** pause() was called: execute() stops at the next step and keeps the rest of its chunk. */
+  private paused = false;
+  /** Inside execute(): a resume() from a callback only clears `paused`. */
+  private running = false;
+  /** The unread rest of a chunk, kept while paused. */
+  private held: Buffer | undefined;
+  /** 1xx responses before the final one of the response being read. */
+  private informational = 0;
   private failure: HiperError | undefined;
   /** Responses completed on this connection (for error details). */
   private responses = 0;
@@ -113,17 +123,67 @@ export class ResponseParser implements ResponseParserApi {
     this.maxHeadSize = positiveLimit('maxHeadSize', limits.maxHeadSize, DEFAULT_MAX_HEAD_SIZE);
     this.maxHeaders = positiveLimit('maxHeaders', limits.maxHeaders, DEFAULT_MAX_HEADERS);
     this.rejectBareLf = limits.rejectBareLf ?? false;
+    this.maxInformational = limits.maxInformational ?? DEFAULT_MAX_INFORMATIONAL;
+    if (!Number.isSafeInteger(this.maxInformational) || this.maxInformational < 0) {
+      throw new HiperError('ERR_INVALID_ARGUMENT', `parser limit maxInformational must be an integer >= 0, not ${String(limits.maxInformational)}`, { input: limits.maxInformational });
+    }
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Bytes of a chunk read from the socket and not yet parsed (held while paused). */
+  get heldBytes(): number {
+    return this.held?.length ?? 0;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    if (this.running) return;
+    const rest = this.held;
+    if (rest === undefined) return;
+    this.held = undefined;
+    this.execute(rest);
   }
 
   get idle(): boolean {
-    return this.failure === undefined && (this.state === IDLE || this.state === CLOSED);
+    return this.failure === undefined && this.held === undefined && (this.state === IDLE || this.state === CLOSED);
   }
 
   execute(chunk: Buffer): void {
     if (this.failure) throw this.failure;
+    if (this.held !== undefined) {
+      // Bytes arrived while paused (the socket had them already): they queue behind the held ones.
+      this.held = Buffer.concat([this.held, chunk]);
+      if (this.paused) return;
+      chunk = this.held;
+      this.held = undefined;
+    }
+    if (this.paused) {
+      this.held = chunk;
+      return;
+    }
+    this.running = true;
+    try {
+      this.run(chunk);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private run(chunk: Buffer): void {
     const end = chunk.length;
     let pos = 0;
     while (pos < end) {
+      if (this.paused) {
+        this.held = chunk.subarray(pos);
+        return;
+      }
       switch (this.state) {
         case IDLE:
           this.startResponse(chunk, pos);
@@ -170,6 +230,7 @@ export class ResponseParser implements ResponseParserApi {
 
   finish(): void {
     if (this.failure) throw this.failure;
+    if (this.held !== undefined) throw new HiperError('ERR_INVALID_ARGUMENT', 'finish() while paused with bytes held: resume() first', { input: 'finish' });
     switch (this.state) {
       case IDLE:
       case CLOSED:
@@ -202,6 +263,7 @@ export class ResponseParser implements ResponseParserApi {
       this.fail('bad-status-line', 'response does not start with "HTTP/"', excerpt(chunk, pos, chunk.length, 40));
     }
     this.method = method;
+    this.informational = 0;
     this.beginHead();
   }
 
@@ -466,6 +528,9 @@ export class ResponseParser implements ResponseParserApi {
     const status = this.statusCode;
     if (status < 200) {
       if (status === 101) this.fail('switching-protocols-unsupported', '101 Switching Protocols is not supported', '101');
+      if (++this.informational > this.maxInformational) {
+        this.fail('too-many-informational', `more than ${this.maxInformational} 1xx responses before the final one`, String(status));
+      }
       this.handler.onInformational?.(status);
       this.beginHead();
       return;

@@ -7,6 +7,7 @@
  * from the same parts.
  */
 import { HiperError } from '../../shared/errors.js';
+import { isBodySource, knownLength, type BodySource } from '../body/upload.js';
 import { isToken } from './chars.js';
 import type { RequestSpec } from './types.js';
 
@@ -19,9 +20,14 @@ export interface CheckedRequest {
   readonly host: string;
   /** The caller's headers as pairs, names as given, in order. */
   readonly headers: HeaderList;
-  /** The body's non-empty Buffers, as given (a string encoded as UTF-8). */
+  /** The body's non-empty Buffers, as given (a string encoded as UTF-8); empty for a streamed body. */
   readonly body: Buffer[];
-  readonly bodySize: number;
+  /** The body's size; for a streamed body, its Content-Length (given, or a whole file's size), else undefined. */
+  readonly bodySize: number | undefined;
+  /** A body read as it is sent (async iterable, Node Readable, web ReadableStream). */
+  readonly source: BodySource | undefined;
+  /** A streamed body of unknown size: sent chunked (HTTP/1.1). */
+  readonly chunked: boolean;
   /** A body was given, even an empty one: its length is sent. */
   readonly bodyGiven: boolean;
   /** The headers hold a Host. */
@@ -106,19 +112,31 @@ function checkRequestLine(spec: RequestSpec): void {
   }
 }
 
+function asBuffer(b: unknown): Buffer | undefined {
+  if (Buffer.isBuffer(b)) return b;
+  if (b instanceof Uint8Array) return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return undefined;
+}
+
+/** A body given whole: its non-empty Buffers (never copied; a string encoded as UTF-8). */
 function bodyBuffers(body: RequestSpec['body']): Buffer[] {
   if (body === undefined) return [];
   if (typeof body === 'string') return body.length > 0 ? [Buffer.from(body, 'utf8')] : [];
-  if (Buffer.isBuffer(body)) return body.length > 0 ? [body] : [];
-  if (Array.isArray(body) && body.every((b) => Buffer.isBuffer(b))) return body.filter((b) => b.length > 0);
-  throw new HiperError('ERR_INVALID_ARGUMENT', 'request body must be a Buffer, an array of Buffers or a string', { input: typeof body });
+  const one = asBuffer(body);
+  if (one !== undefined) return one.length > 0 ? [one] : [];
+  if (Array.isArray(body)) {
+    const list = body.map(asBuffer);
+    if (list.every((b) => b !== undefined)) return (list as Buffer[]).filter((b) => b.length > 0);
+  }
+  throw new HiperError('ERR_INVALID_ARGUMENT', 'request body must be a string, a Buffer or Uint8Array, an array of them, an async iterable of bytes or a Readable', { input: typeof body });
 }
 
 /** Checks a request (see the top of this file); throws a HiperError naming the first bad part. */
 export function checkRequest(spec: RequestSpec): CheckedRequest {
   checkRequestLine(spec);
   const headers = validateHeaders(spec.headers);
-  const body = bodyBuffers(spec.body);
+  const source = isBodySource(spec.body) ? spec.body : undefined;
+  const body = source === undefined ? bodyBuffers(spec.body) : [];
   let bodySize = 0;
   for (const b of body) bodySize += b.length;
 
@@ -138,15 +156,29 @@ export function checkRequest(spec: RequestSpec): CheckedRequest {
       transferEncoding = true;
     }
   }
+  if (contentLength !== undefined && !/^\d+$/.test(contentLength.trim())) {
+    throw invalidHeader('Content-Length', `"${contentLength}" is not a number of bytes`);
+  }
+  if (source !== undefined) {
+    // Streamed: a given Content-Length is trusted (and checked as the body is sent), else a whole file's size, else chunked.
+    if (transferEncoding && contentLength !== undefined) throw invalidHeader('Transfer-Encoding', 'cannot be combined with Content-Length');
+    const te = headers.filter(([n]) => n.length === 17 && n.toLowerCase() === 'transfer-encoding').map(([, v]) => v).join(',');
+    if (transferEncoding && !/(^|,)[ \t]*chunked[ \t]*$/i.test(te)) throw invalidHeader('Transfer-Encoding', `"${te}" does not end in chunked, which a streamed body is sent with`);
+    const size = contentLength !== undefined ? Number(contentLength) : transferEncoding ? undefined : knownLength(source);
+    return {
+      method: spec.method, path: spec.path, host: spec.host, headers, body, bodySize: size, source, chunked: size === undefined,
+      bodyGiven: true, hostGiven, contentLength, transferEncoding,
+    };
+  }
   if (transferEncoding && (spec.body !== undefined || contentLength !== undefined)) {
     throw invalidHeader('Transfer-Encoding', 'cannot be combined with a body of known size or Content-Length');
   }
-  if (contentLength !== undefined && (!/^\d+$/.test(contentLength.trim()) || Number(contentLength) !== bodySize)) {
+  if (contentLength !== undefined && Number(contentLength) !== bodySize) {
     throw invalidHeader('Content-Length', `"${contentLength}" does not match the body size ${bodySize}`);
   }
   if (!hostGiven) checkHeader('Host', spec.host);
   return {
-    method: spec.method, path: spec.path, host: spec.host, headers, body, bodySize,
+    method: spec.method, path: spec.path, host: spec.host, headers, body, bodySize, source: undefined, chunked: false,
     bodyGiven: spec.body !== undefined, hostGiven, contentLength, transferEncoding,
   };
 }

@@ -55,6 +55,8 @@ export interface ParserLimits {
    * that is not followed by LF is always refused ('bare-cr').
    */
   rejectBareLf?: boolean;
+  /** Most 1xx (interim) responses before the final one; more is 'too-many-informational'. Default 10. */
+  maxInformational?: number;
 }
 
 /** details.reason of an ERR_HTTP_PARSE error: a stable token naming what was wrong. */
@@ -79,6 +81,7 @@ export type ParseErrorReason =
   | 'unexpected-data'
   | 'switching-protocols-unsupported'
   | 'connect-unsupported'
+  | 'too-many-informational'
   | 'incomplete';
 
 export interface ResponseParserApi {
@@ -96,7 +99,18 @@ export interface ResponseParserApi {
   finish(): void;
   /** True while between responses (nothing of the next one read yet). */
   readonly idle: boolean;
+  /**
+   * Stops parsing after the current step (a callback may call it, typically from onBody): the rest of
+   * the chunk is held, and so is anything execute() is given until resume().
+   */
+  pause(): void;
+  /** Parses what was held, synchronously (its callbacks run inside); may throw as execute() does. */
+  resume(): void;
+  readonly isPaused: boolean;
 }
+
+/** What a request body may be (see RequestSpec.body). */
+export type RequestBody = string | Uint8Array | readonly Uint8Array[] | AsyncIterable<Uint8Array | string>;
 
 export interface RequestSpec {
   method: string;
@@ -106,8 +120,10 @@ export interface RequestSpec {
   host: string;
   headers?: Array<[string, string]> | Record<string, string | string[]>;
   /**
-   * A body: Buffers are written as given (writev), never concatenated; a string is encoded as UTF-8.
-   * Sent with Content-Length (a given Content-Length header must match it).
+   * A body: Buffers (or Uint8Arrays) are written as given (writev), never concatenated; a string is
+   * encoded as UTF-8; both are sent with Content-Length (a given Content-Length header must match it).
+   * An async iterable (a Node Readable, a web ReadableStream, a generator) is read as it is sent: with
+   * its Content-Length when given or when it is a file stream of a whole file, chunked otherwise.
    */
-  body?: Buffer | Buffer[] | string;
+  body?: RequestBody;
 }

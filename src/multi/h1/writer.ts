@@ -52,8 +52,9 @@ export function encodeChecked(c: CheckedRequest): EncodedRequest {
   let text = `${c.method} ${c.path} HTTP/1.1\r\n`;
   if (!c.hostGiven) text += `Host: ${c.host}\r\n`;
   for (const [name, value] of c.headers) text += `${name}: ${value}\r\n`;
-  if (c.contentLength === undefined && !c.transferEncoding && (c.bodySize > 0 || c.bodyGiven || CONTENT_METHODS.has(c.method))) {
-    text += `Content-Length: ${c.bodySize}\r\n`;
+  if (c.contentLength === undefined && !c.transferEncoding) {
+    if (c.chunked) text += 'Transfer-Encoding: chunked\r\n';
+    else if (c.bodySize! > 0 || c.bodyGiven || CONTENT_METHODS.has(c.method)) text += `Content-Length: ${c.bodySize}\r\n`;
   }
   text += '\r\n';
   return { head: Buffer.from(text, 'latin1'), body: c.body };

@@ -8,8 +8,8 @@ interface Row {
   verdict: RetryVerdict;
 }
 
-const h1 = { multiplexed: false, unprocessed: false, answeredOthers: false };
-const h2 = { multiplexed: true, unprocessed: false, answeredOthers: false };
+const h1 = { multiplexed: false, unprocessed: false, answeredOthers: false, replayable: true };
+const h2 = { multiplexed: true, unprocessed: false, answeredOthers: false, replayable: true };
 
 const ROWS: Row[] = [
   // RFC 9112 §9.3.2: an idempotent request that got no answer may be sent again, on a new connection; hiper does it once.
@@ -32,6 +32,9 @@ const ROWS: Row[] = [
   { why: 'h2 GET unprocessed, first try: retried', h: { ...h2, idempotent: true, tries: 1, unprocessed: true }, verdict: 'retry' },
   { why: 'h2 GET unprocessed, already retried, session answered others: retried', h: { ...h2, idempotent: true, tries: 2, unprocessed: true, answeredOthers: true }, verdict: 'retry' },
   { why: 'h2 GET unprocessed, already retried, no progress: ERR_PIPELINE_ABORTED', h: { ...h2, idempotent: true, tries: 2, unprocessed: true }, verdict: 'ERR_PIPELINE_ABORTED' },
+  // A streamed body was read as it was sent: never sent again, even where the server did not process it.
+  { why: 'h2 POST with a streamed body, unprocessed, first try: not replayable, ERR_CONNECTION_CLOSED', h: { ...h2, idempotent: false, tries: 1, unprocessed: true, replayable: false }, verdict: 'ERR_CONNECTION_CLOSED' },
+  { why: 'h1 PUT with a streamed body, first try: ERR_CONNECTION_CLOSED', h: { ...h1, idempotent: false, tries: 1, replayable: false }, verdict: 'ERR_CONNECTION_CLOSED' },
 ];
 
 describe('multi retry decision (RFC 9112 §9.3.2, RFC 9113 §8.7)', () => {
@@ -47,7 +50,7 @@ describe('multi retry decision (RFC 9112 §9.3.2, RFC 9113 §8.7)', () => {
         for (const unprocessed of [false, true]) {
           for (const answeredOthers of [false, true]) {
             for (const tries of [1, 2, 3]) {
-              const h = { idempotent, multiplexed, unprocessed, answeredOthers, tries };
+              const h = { idempotent, multiplexed, unprocessed, answeredOthers, tries, replayable: true };
               const v = retryVerdict(h);
               const unprocessedBySession = multiplexed && unprocessed;
               const may = idempotent || unprocessedBySession;
