@@ -285,12 +285,18 @@ class ConnectOperation {
       bindMethod: winner.record.method,
       timings: { namelookup: this.namelookup, connect: this.elapsed() },
     };
+    if (target.host !== options.host || target.port !== options.port) trace.requested = { host: options.host, port: options.port };
     if (winner.record.interface !== undefined) trace.interface = winner.record.interface;
     this.recordEgress(trace, winner.record);
     if (!options.tls) return this.settle({ socket, trace });
     const tlsOptions = options.tls === true ? {} : options.tls;
-    const servername = tlsOptions.servername ?? (isIP(target.host) ? undefined : target.host);
-    const handshake = startTls(socket, { ...tlsOptions, ...(servername ? { servername } : {}) }, target.host);
+    // The host asked for names the server, wherever connectTo sent the connection: SNI and the
+    // certificate check use it (a certificate for the connectTo target alone must not pass).
+    const name = options.host;
+    const bare = name.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+    const servername = tlsOptions.servername ?? (isIP(bare) ? undefined : name);
+    trace.tlsName = servername ?? bare;
+    const handshake = startTls(socket, { ...tlsOptions, ...(servername ? { servername } : {}) }, name);
     this.handshake = handshake.secure;
     handshake.ready.then((secure) => {
       trace.timings.appconnect = this.elapsed();

@@ -43,8 +43,16 @@ export interface Attempt {
 }
 
 export interface ConnectTrace {
+  /** Where the connection went: the host and port asked for, or the connectTo target that replaced them. */
   host: string;
   port: number;
+  /** The host and port asked for, when connectTo sent the connection to another place. */
+  requested?: { host: string; port: number };
+  /**
+   * With TLS: the name sent as SNI and checked against the certificate. Always the host asked for (the
+   * URL's), also when connectTo sent the connection elsewhere, as curl does; never the connectTo target.
+   */
+  tlsName?: string;
   addresses: AddressRecord[];
   attempts: Attempt[];
   skips: Skip[];
