@@ -41,8 +41,19 @@ export function parseTargetUrl(input: string | URL): TargetUrl {
   return target;
 }
 
+/** CR, LF, TAB, other controls and spaces: a URL parser would drop or re-encode them silently, so they are refused. */
+function refuseHiddenCharacters(text: string): void {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x20 && c !== 0x7f) continue;
+    const what = c === 0x0d ? 'CR' : c === 0x0a ? 'LF' : c === 0x09 ? 'TAB' : c === 0x20 ? 'a space (percent-encode it as %20)' : `the control character U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new HiperError('ERR_INVALID_URL', `URL ${JSON.stringify(text)} holds ${what} at offset ${i}`, { input: text, details: { offset: i } });
+  }
+}
+
 function parseUncached(input: string | URL): TargetUrl {
   const text = String(input);
+  if (typeof input === 'string') refuseHiddenCharacters(text);
   let zone: string | undefined;
   let rest = text;
   const m = ZONED.exec(text);

@@ -20,10 +20,19 @@ describe('request URLs with zone ids', () => {
     });
   }
   const bad: Array<[string, RegExp]> = [
-    ['not a url', /invalid URL/],
+    ['not-a-url', /invalid URL/],
     ['ftp://example.test/', /unsupported scheme "ftp:"/],
-    ['http://[fe80::1%25a b]/', /invalid/],
+    ['http://[fe80::1%25a b]/', /holds a space/],
+    ['http://[fe80::1%25a+b]/', /invalid zone id/],
     ['http://[fe80::1%25]/', /invalid zone id/],
+    // Characters a URL parser drops or re-encodes without a word: refused, never rewritten.
+    ['http://example.test/a\r\nX-Injected: 1', /holds CR at offset 21/],
+    ['http://example.test/a\nb', /holds LF at offset 21/],
+    ['http://exam\tple.test/', /holds TAB at offset 11/],
+    [' http://example.test/', /holds a space \(percent-encode it as %20\) at offset 0/],
+    ['http://example.test/a b', /holds a space/],
+    ['http://example.test/\u0000', /U\+0000/],
+    ['http://example.test/\u007f', /U\+007F/],
   ];
   for (const [text, message] of bad) {
     it(`refuses ${text}`, () => assert.throws(() => parseTargetUrl(text), (e: unknown) =>
