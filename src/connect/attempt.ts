@@ -44,6 +44,12 @@ export function describeError(err: unknown): string {
   return errnoCode(err) ?? String(err);
 }
 
+/** A refusal of the local end: the device, the local address (not on this host) or the local port. */
+export function isBindFailure(err: unknown): boolean {
+  if (err instanceof HiperError) return err.code === 'ERR_DEVICE_BIND_FAILED' || err.code === 'ERR_LOCAL_PORT_EXHAUSTED';
+  return (err as { syscall?: unknown } | null)?.syscall === 'bind';
+}
+
 export class ConnectAttempt {
   state: AttemptState = 'connecting';
   socket: Socket | undefined;
@@ -144,6 +150,7 @@ export class ConnectAttempt {
     this.socket?.destroy();
     this.record.outcome = 'failed';
     this.record.error = describeError(err);
+    this.record.failedAt = isBindFailure(err) ? 'bind' : 'connect';
     this.record.durationMs = this.ctx.elapsed() - this.record.startedAt;
     this.ctx.onFailed(this);
   }

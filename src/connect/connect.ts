@@ -269,6 +269,14 @@ class ConnectOperation {
     const { options, target } = this;
     const records = attempts.map((a) => a.record);
     if (!winner) {
+      const failed = records.filter((r) => r.outcome === 'failed');
+      if (failed.length > 0 && failed.length === records.length && failed.every((r) => r.failedAt === 'bind')) {
+        // Nothing got as far as the network: the local end was refused each time (curl's 45, not 7).
+        const code = failed.every((r) => r.error === 'ERR_LOCAL_PORT_EXHAUSTED') ? 'ERR_LOCAL_PORT_EXHAUSTED' : 'ERR_DEVICE_BIND_FAILED';
+        throw new HiperError(code, `could not bind the local end to connect to ${target.host}:${target.port}: ${summary(records, this.skips)}`, {
+          input: target.host, details: { attempts: records, skips: this.skips, addresses: this.addresses },
+        });
+      }
       throw new HiperError('ERR_CONNECT_ALL_FAILED', `could not connect to ${target.host}:${target.port}: ${summary(records, this.skips)}`, {
         input: target.host, details: { attempts: records, skips: this.skips, addresses: this.addresses },
       });

@@ -40,6 +40,8 @@ export interface Attempt {
   outcome: 'connected' | 'failed' | 'cancelled' | 'pending';
   /** errno or hiper code of a failure. */
   error?: string;
+  /** Where a failure happened: binding the local end (address, port, device) or connecting to the remote. */
+  failedAt?: 'bind' | 'connect';
 }
 
 export interface ConnectTrace {

@@ -109,9 +109,11 @@ describe('connect on loopback', function () {
     const before = openFds();
     try {
       await assert.rejects(connect({ host: '127.0.0.1', port, localPort: only, resolver: pinned('127.0.0.1') }), (e: unknown) => {
-        assert.ok(e instanceof HiperError && e.code === 'ERR_CONNECT_ALL_FAILED');
-        const attempts = e.details.attempts as Array<{ error: string }>;
+        // Nothing reached the network: a local failure, curl's 45 rather than 7.
+        assert.ok(e instanceof HiperError && e.code === 'ERR_LOCAL_PORT_EXHAUSTED' && e.exitCode === 45);
+        const attempts = e.details.attempts as Array<{ error: string; failedAt: string }>;
         assert.equal(attempts[0]!.error, 'ERR_LOCAL_PORT_EXHAUSTED');
+        assert.equal(attempts[0]!.failedAt, 'bind');
         return true;
       });
       assert.equal(await fdsSettle(before), before);
@@ -220,7 +222,7 @@ describe('connect on loopback', function () {
     const before = openFds();
     try {
       await assert.rejects(connect({ host: '127.0.0.1', port, interface: 'if!lo', localPort: only }), (e: unknown) => {
-        assert.ok(e instanceof HiperError && e.code === 'ERR_CONNECT_ALL_FAILED');
+        assert.ok(e instanceof HiperError && e.code === 'ERR_LOCAL_PORT_EXHAUSTED');
         assert.deepEqual((e.details.attempts as Array<{ method: string; error: string }>).map((a) => [a.method, a.error]), [['device', 'ERR_LOCAL_PORT_EXHAUSTED']]);
         return true;
       });
