@@ -92,7 +92,7 @@ export class Dispatcher {
     }
     // Asked here, before any pipeline is chosen: at the total limit it closes the oldest idle connection.
     const canOpen = this.pool.canOpen(host);
-    if (this.rules.pipelining && t.idempotent) {
+    if (this.rules.pipelining && t.pipelinable) {
       const custom = this.rules.chooseConnection;
       if (custom === undefined) {
         const best = host.shortestWithRoom(minId, this.rules.pipelinePenaltySize);

@@ -75,6 +75,8 @@ export class Host {
   resolving = false;
   /** https offering h2 in ALPN: its connections may turn out to be h2 sessions. */
   readonly offersH2: boolean;
+  /** Responses its transfers received in full: a retry sees the server's progress by it. */
+  answered = 0;
 
   constructor({ key, scheme, port, egress }: HostOptions) {
     this.key = key;

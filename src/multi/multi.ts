@@ -20,7 +20,7 @@ import { checkMultiOptions, checkTransferOptions, egressKey } from './options.js
 import { Pool } from './pool.js';
 import type { ConnectionOwner, PooledConnection } from './pooled-connection.js';
 import { prepareRequest } from './request.js';
-import { isIdempotent, retryVerdict } from './retry.js';
+import { DEFAULT_MAX_TRIES, isIdempotent, isPipelinable, retryVerdict } from './retry.js';
 import { TimerHeap } from './timers.js';
 import { TransferImpl } from './transfer.js';
 import type { MultiApi, MultiOptions, MultiStats, Transfer, TransferOptions } from './types.js';
@@ -31,6 +31,7 @@ const DEFAULTS = {
   maxConnectionsPerHost: 6,
   maxIdleTime: 118_000,
   pipelinePenaltySize: 1024 * 1024,
+  maxTries: DEFAULT_MAX_TRIES,
 };
 
 export class Multi implements MultiApi, ConnectionOwner {
@@ -67,14 +68,16 @@ export class Multi implements MultiApi, ConnectionOwner {
     const target = parseTargetUrl(options.url);
     const method = options.method ?? 'GET';
     const request = prepareRequest(options, target, method);
-    const idempotent = isIdempotent(method, options.body !== undefined);
+    const hasBody = options.body !== undefined;
+    const idempotent = isIdempotent(method, hasBody, options.idempotent);
+    const pipelinable = isPipelinable(method, hasBody);
     const https = target.scheme === 'https';
     // Connections offered only http/1.1 are a pool of their own.
     const only11 = https && (options.httpVersion ?? this.o.httpVersion) === '1.1';
     const egress = egressKey(options, https ? options.tls ?? this.o.tls : undefined) + (only11 ? ONLY_HTTP11 : '');
     const hostKey = `${target.scheme}|${connectHost(target)}|${target.port}|${egress}`;
     const maxBodySize = options.maxBodySize ?? this.o.maxBodySize;
-    const t = new TransferImpl({ id: ++this.transferSeq, options, target, method, request, idempotent, hostKey, egress, maxBodySize, clock: this.clock });
+    const t = new TransferImpl({ id: ++this.transferSeq, options, target, method, request, idempotent, pipelinable, hostKey, egress, maxBodySize, clock: this.clock });
     t.onEnd = this.onTransferEnd;
     this.live.add(t);
     const timeout = options.timeout ?? this.o.timeout;
@@ -149,7 +152,8 @@ export class Multi implements MultiApi, ConnectionOwner {
     for (const t of unanswered) {
       if (t.ended) continue;
       const verdict = retryVerdict({
-        idempotent: t.idempotent, replayable: t.request.source === undefined, tries: t.info.tries, multiplexed: conn.multiplexed, unprocessed: conn.unprocessed.has(t), answeredOthers: conn.responses > 0,
+        idempotent: t.idempotent, replayable: t.request.source === undefined, handedOut: t.responseStarted, tries: t.info.tries, maxTries: this.o.maxTries,
+        multiplexed: conn.multiplexed, unprocessed: conn.unprocessed.has(t), progress: (this.pool.host(t.hostKey)?.answered ?? 0) > t.answeredAtSend,
       });
       if (verdict === 'retry') {
         t.state = 'queued';
@@ -158,7 +162,9 @@ export class Multi implements MultiApi, ConnectionOwner {
         this.retries++;
         retry.push(t);
       } else if (verdict === 'ERR_PIPELINE_ABORTED') {
-        t.fail(new HiperError(verdict, `connection ${conn.id} to ${conn.remote()} closed before answering ${t.info.url}, which had already been tried once`, { input: t.info.url }));
+        t.fail(new HiperError(verdict, `connection ${conn.id} to ${conn.remote()} closed before answering ${t.info.url}, sent ${t.info.tries} time${t.info.tries === 1 ? '' : 's'} without an answer`, {
+          input: t.info.url, details: { tries: t.info.tries },
+        }));
       } else {
         t.fail(new HiperError(verdict, `connection ${conn.id} to ${conn.remote()} closed before answering ${t.method} ${t.info.url}, which is not retried (not idempotent)`, { input: t.info.url }));
       }
@@ -231,6 +237,10 @@ export class Multi implements MultiApi, ConnectionOwner {
 
   private readonly onTransferEnd = (t: TransferImpl): void => {
     this.live.delete(t);
+    if (t.completed) {
+      const host = this.pool.host(t.hostKey);
+      if (host !== undefined) host.answered++;
+    }
     this.timers.cancel(t.timer);
     this.timers.cancel(t.lowSpeedTimer);
     // Ended early (removed, timed out, a callback threw) while its request was on a connection.

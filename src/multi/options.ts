@@ -5,12 +5,12 @@ import type { MultiOptions, TransferOptions } from './types.js';
 
 const MULTI_KEYS = new Set([
   'httpVersion', 'pipelining', 'maxPipelineLength', 'maxConnections', 'maxConnectionsPerHost', 'maxIdleTime', 'pipelinePenaltySize',
-  'chooseConnection', 'connectTimeout', 'timeout', 'maxBodySize', 'tls', 'parserLimits', 'connector', 'resolver', 'clock',
+  'chooseConnection', 'connectTimeout', 'timeout', 'maxBodySize', 'maxTries', 'tls', 'parserLimits', 'connector', 'resolver', 'clock',
 ]);
 
 
 const TRANSFER_KEYS = new Set<string>([
-  ...EGRESS_KEYS, 'url', 'method', 'headers', 'body', 'connectTimeout', 'timeout', 'lowSpeed', 'tls', 'httpVersion', 'onData', 'onHeaders', 'stream', 'maxBodySize',
+  ...EGRESS_KEYS, 'url', 'method', 'headers', 'body', 'connectTimeout', 'timeout', 'lowSpeed', 'tls', 'httpVersion', 'onData', 'onHeaders', 'stream', 'maxBodySize', 'idempotent',
 ]);
 
 function bad(owner: string, name: string, value: unknown, expected: string): HiperError {
@@ -44,6 +44,7 @@ const MULTI_RULES: Rule[] = [
   ['connectTimeout', ms, 'a number of ms > 0'],
   ['timeout', ms, 'a number of ms > 0'],
   ['maxBodySize', nonNegative, 'a number of bytes >= 0'],
+  ['maxTries', positiveInt, 'an integer >= 1'],
   ['connector', fn, 'a function'],
   ['resolver', fn, 'a function'],
 ];
@@ -58,6 +59,7 @@ const TRANSFER_RULES: Rule[] = [
   ['onData', fn, 'a function'],
   ['onHeaders', fn, 'a function'],
   ['stream', (v) => typeof v === 'boolean', 'a boolean'],
+  ['idempotent', (v) => typeof v === 'boolean', 'a boolean'],
   ['maxBodySize', nonNegative, 'a number of bytes >= 0'],
 ];
 

@@ -172,6 +172,7 @@ export class Pool {
       entry.idleSince = -1;
       this.idleAll.delete(entry);
     }
+    t.answeredAtSend = host.answered;
     entry.conn.send(t);
     t.noteConnection(entry.conn.trace);
     this.updateRoom(entry, host);

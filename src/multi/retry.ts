@@ -2,45 +2,65 @@
  * Whether a transfer that a closed connection handed back unanswered is sent again, on a new
  * connection, or fails, and with which error. Pure: the Multi applies the verdict.
  *
- * RFC 9112 §9.3.2: a request that got no answer may be sent again when it is idempotent; hiper counts
- * only GET and HEAD without a body as such (the requests it also pipelines), and retries them once.
- * A streamed request body was read as it was sent: such a request is never sent again.
- * RFC 9113 §8.7: a stream the server did not process (above its GOAWAY's last stream id, or refused)
- * may be sent again whatever its method. While sessions keep answering some streams before going away
- * (a server's keepalive_requests), that is progress, and does not use up the one retry.
+ * RFC 9112 §9.3.2: a request that got no answer may be sent again when it is idempotent (RFC 9110
+ * §9.2.2): GET, HEAD and OPTIONS, and PUT or DELETE when the caller says so. RFC 9113 §8.7: a stream the
+ * server did not process (above its GOAWAY's last stream id, or refused) may be sent again whatever its
+ * method. Either way only when nothing of its response reached the caller, and only when its body can
+ * be sent again (a streamed body was read as it was sent).
+ *
+ * How often: once; and again while the server keeps making progress (its host answered some request
+ * since this one was last sent, as a server's keepalive_requests does), up to `maxTries` sends in all.
  */
 
 /** What the decision looks at. */
 export interface HandedBack {
-  /** GET or HEAD without a body (isIdempotent). */
+  /** May be sent again after a broken connection (isIdempotent). */
   idempotent: boolean;
-  /** Its body can be sent again: false for a streamed body (it was read as it was sent). */
+  /** Its body can be sent again: false for a streamed body. */
   replayable: boolean;
-  /** Times the request was written so far (1 after its first try). */
+  /** Something of its response (the head, a body byte) reached the caller: sending again would repeat it. */
+  handedOut: boolean;
+  /** Times the request was sent so far (1 after its first try). */
   tries: number;
+  /** Most sends in all. */
+  maxTries: number;
   /** Its connection was an HTTP/2 session. */
   multiplexed: boolean;
   /** The connection marked it unprocessed (only sessions do). */
   unprocessed: boolean;
-  /** The connection got at least one final response head before it went. */
-  answeredOthers: boolean;
+  /** Its host answered some request since this one was last sent. */
+  progress: boolean;
 }
 
 /**
- * 'retry'; ERR_PIPELINE_ABORTED for an idempotent request that was already tried once;
- * ERR_CONNECTION_CLOSED for one that is not idempotent and was not marked unprocessed.
+ * 'retry'; ERR_PIPELINE_ABORTED for an idempotent request whose tries are used up;
+ * ERR_CONNECTION_CLOSED for one that may not be sent again.
  */
 export type RetryVerdict = 'retry' | 'ERR_PIPELINE_ABORTED' | 'ERR_CONNECTION_CLOSED';
 
 export function retryVerdict(h: HandedBack): RetryVerdict {
-  if (!h.replayable) return 'ERR_CONNECTION_CLOSED';
   const unprocessed = h.multiplexed && h.unprocessed;
-  const progressed = unprocessed && h.answeredOthers;
-  if ((h.idempotent || unprocessed) && (h.tries < 2 || progressed)) return 'retry';
+  if (!h.replayable || h.handedOut || !(h.idempotent || unprocessed)) return 'ERR_CONNECTION_CLOSED';
+  if (h.tries < h.maxTries && (h.tries < 2 || h.progress)) return 'retry';
   return h.idempotent ? 'ERR_PIPELINE_ABORTED' : 'ERR_CONNECTION_CLOSED';
 }
 
-/** GET or HEAD without a body: may be pipelined, and retried after a connection closed unanswered. */
-export function isIdempotent(method: string, hasBody: boolean): boolean {
+/** Default of MultiOptions.maxTries. */
+export const DEFAULT_MAX_TRIES = 5;
+
+const ALWAYS_IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+const IDEMPOTENT_WHEN_SAID = new Set(['PUT', 'DELETE']);
+
+/**
+ * May be sent again after a broken connection: GET, HEAD and OPTIONS; PUT and DELETE when the caller
+ * says so (`said`). A GET or HEAD with a body is not counted: its body's meaning is undefined.
+ */
+export function isIdempotent(method: string, hasBody: boolean, said = false): boolean {
+  if (ALWAYS_IDEMPOTENT.has(method)) return !hasBody || method === 'OPTIONS';
+  return said && IDEMPOTENT_WHEN_SAID.has(method);
+}
+
+/** May be pipelined (libcurl's rule): GET and HEAD without a body. */
+export function isPipelinable(method: string, hasBody: boolean): boolean {
   return (method === 'GET' || method === 'HEAD') && !hasBody;
 }

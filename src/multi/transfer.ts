@@ -37,8 +37,10 @@ export interface TransferInit {
   method: string;
   /** Checked once; encoded for the protocol that carries it. */
   request: PreparedRequest;
-  /** GET or HEAD without a body: may be pipelined and retried. */
+  /** May be sent again after a broken connection (retry.ts isIdempotent). */
   idempotent: boolean;
+  /** GET or HEAD without a body: may be pipelined. */
+  pipelinable: boolean;
   /** The key of its host in the pool: scheme, host, port, egress. */
   hostKey: string;
   /** The egress part of hostKey. */
@@ -55,6 +57,7 @@ export class TransferImpl implements Transfer {
   readonly method: string;
   readonly request: PreparedRequest;
   readonly idempotent: boolean;
+  readonly pipelinable: boolean;
   readonly hostKey: string;
   readonly egress: string;
   private readonly clock: Clock;
@@ -69,6 +72,8 @@ export class TransferImpl implements Transfer {
   carrier: Carrier | undefined;
   /** A retry must go on a connection newer than the one that failed it. */
   minConnectionId = 0;
+  /** Its host's count of answered transfers when it was last sent (progress is an answer since). */
+  answeredAtSend = 0;
   /** Something of the response reached the caller: a retry would deliver it twice. */
   responseStarted = false;
   /** Timers of the Multi's heap that belong to this transfer. */
@@ -104,6 +109,7 @@ export class TransferImpl implements Transfer {
     this.method = method;
     this.request = init.request;
     this.idempotent = init.idempotent;
+    this.pipelinable = init.pipelinable;
     this.hostKey = init.hostKey;
     this.egress = init.egress;
     this.clock = clock;

@@ -51,6 +51,11 @@ export interface TransferOptions extends EgressOptions {
    */
   stream?: boolean;
   /**
+   * This PUT or DELETE may be sent again after a broken connection (RFC 9110 §9.2.2). GET, HEAD and
+   * OPTIONS always may; other methods never, whatever this says.
+   */
+  idempotent?: boolean;
+  /**
    * Largest response body taken, bytes (curl --max-filesize): a larger announced Content-Length ends
    * the transfer with ERR_BODY_TOO_LARGE at the head, a body without one as soon as it passes the limit.
    * Default: the Multi's (none); a buffered body is always limited to what one Buffer holds.
@@ -109,7 +114,7 @@ export interface TransferInfo {
   numConnects: number;
   /** Requests ahead of this one on its connection when it was written (0: first in line). */
   pipelinePosition: number;
-  /** Tries: 1, or 2 after a retry on a new connection. */
+  /** Times the request was sent: 1, more after retries on new connections (MultiOptions.maxTries). */
   tries: number;
   httpVersion?: string;
   status?: number;
@@ -180,6 +185,11 @@ export interface MultiOptions {
   timeout?: number;
   /** Default maxBodySize of every transfer (curl --max-filesize); none unless given. */
   maxBodySize?: number;
+  /**
+   * Most times a request is sent when connections break before answering it (retry.ts): once more in any
+   * case, and again while its host keeps answering other requests; default 5.
+   */
+  maxTries?: number;
   tls?: Omit<TlsConnectOptions, 'servername'>;
   /** Limits on response heads and trailers (HTTP/1.1 and HTTP/2), and on 1xx responses before the final one. */
   parserLimits?: ParserLimits;

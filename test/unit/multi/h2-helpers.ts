@@ -23,7 +23,7 @@ export function makeTransfer(options: TransferOptions): TransferImpl {
   const method = options.method ?? 'GET';
   const request = prepareRequest(options, target, method);
   const idempotent = isIdempotent(method, options.body !== undefined);
-  const t = new TransferImpl({ id: ++transferSeq, options, target, method, request, idempotent, hostKey: 'test', egress: '', clock: systemClock });
+  const t = new TransferImpl({ id: ++transferSeq, options, target, method, request, idempotent, pipelinable: idempotent, hostKey: 'test', egress: '', clock: systemClock });
   // Tests look at each outcome themselves; a rejection is never left unhandled.
   t.done.catch(() => {});
   return t;

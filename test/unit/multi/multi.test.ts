@@ -309,16 +309,35 @@ describe('Multi', function () {
       await s.close();
     });
 
-    it('a second failure ends the transfer with ERR_PIPELINE_ABORTED', async () => {
-      // Every connection answers one response with Connection: close semantics broken: it closes after the first.
+    it('a server that answers one request per connection: every GET comes through, each retry counting the progress since', async () => {
       const s = await startFaultServer({ seed: 23, closeAfter: 1 });
       const multi = new Multi({ pipelining: true, maxPipelineLength: 10, maxConnectionsPerHost: 1 });
       const ts = Array.from({ length: 4 }, (_, i) => multi.add({ url: `http://127.0.0.1:${s.port}/size/${i}` }));
-      const settled = await Promise.allSettled(ts.map((t) => t.done));
-      assert.equal(settled[0]!.status, 'fulfilled');
-      const failed = settled.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
-      assert.ok(failed.length > 0);
-      for (const f of failed) code('ERR_PIPELINE_ABORTED')(f.reason);
+      const results = await Promise.all(ts.map((t) => t.done));
+      assert.deepEqual(results.map((r) => r.info.tries), [1, 2, 3, 4]);
+      await multi.close();
+      await s.close();
+    });
+
+    it('a server that never answers: the GET is sent twice, then ERR_PIPELINE_ABORTED naming the tries', async () => {
+      const raw = await rawServer((socket) => socket.destroy());
+      const multi = new Multi();
+      await assert.rejects(multi.add({ url: `http://127.0.0.1:${raw.port}/` }).done, (err: unknown) => {
+        code('ERR_PIPELINE_ABORTED')(err);
+        assert.equal((err as HiperError).details.tries, 2);
+        assert.match((err as Error).message, /sent 2 times without an answer/);
+        return true;
+      });
+      assert.equal(raw.connections, 2);
+      await multi.close();
+      await raw.close();
+    });
+
+    it('maxTries bounds the sends even while the server makes progress', async () => {
+      const s = await startFaultServer({ seed: 23, closeAfter: 1 });
+      const multi = new Multi({ pipelining: true, maxPipelineLength: 10, maxConnectionsPerHost: 1, maxTries: 2 });
+      const settled = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => multi.add({ url: `http://127.0.0.1:${s.port}/size/${i}` }).done));
+      assert.deepEqual(settled.map((r) => r.status === 'fulfilled' ? r.value.info.tries : (r.reason as HiperError).code), [1, 2, 'ERR_PIPELINE_ABORTED', 'ERR_PIPELINE_ABORTED']);
       await multi.close();
       await s.close();
     });
