@@ -5,6 +5,7 @@
  */
 import { hiperClient, hiperH2Client, nodeHttp2Client, nodeHttpClient, undiciClient, type BenchClient, type BodyRead, type ClientKind, type Skipped } from './clients.js';
 import { netClient } from './net-client.js';
+import { largeBodyClient, type LargeRead } from './large-body-clients.js';
 
 export interface ClientSpec {
   kind: ClientKind;
@@ -14,9 +15,15 @@ export interface ClientSpec {
   read: BodyRead;
   /** HTTP/2 over TLS with this CA; the path of the probe hiper makes to check that h2 was negotiated. */
   h2?: { ca: string; probePath: string };
+  /** A client of the large-body section instead (large-body-clients.ts): the body read this way; `read` and `depth` unused. */
+  large?: LargeRead;
 }
 
 export async function makeClient(s: ClientSpec): Promise<BenchClient | Skipped> {
+  if (s.large) {
+    if (s.kind !== 'hiper' && s.kind !== 'undici' && s.kind !== 'net') return { skipped: `${s.kind} is not in the large-body section` };
+    return largeBodyClient(s.origin, { kind: s.kind, read: s.large, connections: s.connections });
+  }
   switch (s.kind) {
     case 'hiper':
       return s.h2

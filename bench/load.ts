@@ -27,6 +27,8 @@ export interface LoadRun {
   requests: number;
   reqPerSec: number;
   cpuUsPerReq: number;
+  /** Minor page faults of the client process per request (memory the kernel had to map afresh). */
+  faultsPerReq: number;
   /** Most requests in flight on one connection during the run; absent where the client does not tell. */
   maxInFlight?: number;
 }
@@ -37,6 +39,7 @@ export async function drive(client: BenchClient, path: string, b: Bounds): Promi
   const watching = b.watchInFlight === true && client.inFlight !== undefined;
   client.inFlight?.watch(watching);
   client.inFlight?.take();
+  const faults0 = process.resourceUsage().minorPageFault;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const deadline = t0 + b.maxMs;
@@ -67,7 +70,8 @@ export async function drive(client: BenchClient, path: string, b: Bounds): Promi
   }
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  const run: LoadRun = { requests: done, reqPerSec: (done / ms) * 1000, cpuUsPerReq: (cpu.user + cpu.system) / done };
+  const faults = process.resourceUsage().minorPageFault - faults0;
+  const run: LoadRun = { requests: done, reqPerSec: (done / ms) * 1000, cpuUsPerReq: (cpu.user + cpu.system) / done, faultsPerReq: faults / done };
   if (watching) {
     run.maxInFlight = client.inFlight!.take();
     client.inFlight!.watch(false);
@@ -85,6 +89,7 @@ export interface Compared {
   name: string;
   reqPerSec: Figure;
   cpuUsPerReq: Figure;
+  faultsPerReq: Figure;
   requestsPerRun: number;
   /** The most requests in flight on one connection in the probe run, where the client tells. */
   maxInFlight?: number;
@@ -148,6 +153,7 @@ export async function compare(runners: Runner[], path: string, b: ComparePlan): 
       name: c.name,
       reqPerSec: figure(runs[i]!.map((x) => x.reqPerSec)),
       cpuUsPerReq: figure(runs[i]!.map((x) => x.cpuUsPerReq)),
+      faultsPerReq: figure(runs[i]!.map((x) => x.faultsPerReq)),
       requestsPerRun: Math.min(...runs[i]!.map((x) => x.requests)),
       ...(inFlight !== undefined ? { maxInFlight: inFlight } : {}),
     };

@@ -3,27 +3,12 @@ import type { Figure } from './stats.js';
 import type { Measured, MeasuredKind, Results, Scenario, ScenarioResult, Skip, Target } from './results.js';
 import { machineLine } from './machine.js';
 import { sizeLabel } from './body.js';
+import { markdownTable, ratio, withSpread, type Table } from './table.js';
+import { downloadTable, downloadTarget, largeBodyTables } from './large-body-report.js';
 
-export interface Table {
-  title: string;
-  headers: string[];
-  rows: string[][];
-  /** Leading text columns (left-aligned); the rest are figures. Default 2. */
-  textColumns?: number;
-}
+export { markdownTable, ratio, textTable, withSpread, type Table } from './table.js';
 
 const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-
-/** "12,345 ±4%": the median and half the min–max range relative to it. */
-export function withSpread(f: Figure, digits = 0): string {
-  const value = digits === 0 ? int.format(f.median) : f.median.toFixed(digits);
-  if (f.runs < 2 || f.median === 0) return value;
-  return `${value} ±${Math.round(((f.max - f.min) / 2 / f.median) * 100)}%`;
-}
-
-export function ratio(a: number | undefined, b: number | undefined): string {
-  return a === undefined || b === undefined || b === 0 ? '–' : `${(a / b).toFixed(2)}x`;
-}
 
 function find(r: ScenarioResult, kind: MeasuredKind): Measured | undefined {
   return r.measured.find((m) => m.kind === kind);
@@ -193,6 +178,7 @@ export function targets(r: Results): Target[] {
     const hit = r.resolve.nsPerCall.find((x) => x.name.includes('cache hit'));
     out.push({ goal: 'cached resolve ≤ 1 µs', measured: hit ? `${(hit.ns.median / 1000).toFixed(2)} µs` : 'not measured', met: hit ? hit.ns.median <= 1000 : undefined });
   }
+  if (!('reason' in r.download)) out.push(downloadTarget(r));
   // Smoke-mode counts are far too small to judge (RSS over 100 connections is noise).
   if (r.mode === 'quick') return out.map((t) => ({ ...t, met: undefined }));
   return out;
@@ -202,27 +188,10 @@ export function allTables(r: Results): Table[] {
   return [
     ...(r.throughput.length ? [throughputTable(r.throughput)] : []),
     ...(r.h2.length ? [h2Table(r.h2)] : []),
+    ...largeBodyTables(r.largeBody), downloadTable(r.download),
     c10kTable(r.c10k), connectTable(r.connect), resolveTable(r.resolve),
     targetsTable(r.targets, r.mode),
   ].filter((t): t is Table => t !== undefined);
-}
-
-export function textTable(t: Table): string {
-  const text = t.textColumns ?? 2;
-  const widths = t.headers.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < text ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-  return [t.title, line(t.headers), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n');
-}
-
-export function markdownTable(t: Table): string {
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
-  return [
-    `**${t.title}**`,
-    '',
-    `| ${t.headers.map(esc).join(' | ')} |`,
-    `| ${t.headers.map((_, i) => (i < (t.textColumns ?? 2) ? '---' : '---:')).join(' | ')} |`,
-    ...t.rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
-  ].join('\n');
 }
 
 /** One line per thing left out; a tool missing for several scenarios ("wrk (nginx, …)") is one line. */

@@ -14,6 +14,8 @@ export interface Measured {
   reqPerSec: Figure;
   /** Client process CPU (user + system) per request; not known for the native tools. */
   cpuUsPerReq?: Figure;
+  /** Minor page faults of the client process per request; not known for the native tools. */
+  faultsPerReq?: Figure;
   /** Fewest requests any counted run made (the runs are bounded in count and in time). */
   requestsPerRun?: number;
   /**
@@ -87,6 +89,59 @@ export interface C10kResult {
   skipped: Skip[];
 }
 
+/** One client of a large-body scenario, per MiB of body received. */
+export interface LargeBodyFigures {
+  /** Its row: kind and read (large-body-clients.ts largeVariant). */
+  variant: string;
+  kind: ClientKind;
+  name: string;
+  /** Client process CPU (user + system) per MiB of body, µs: the primary figure. */
+  cpuUsPerMiB: Figure;
+  mibPerSec: Figure;
+  /** Minor page faults of the client process per MiB (each maps a 4 KiB page afresh: costly in a virtual machine). */
+  faultsPerMiB?: Figure;
+  /** Fewest requests any counted run made. */
+  requestsPerRun: number;
+}
+
+export interface LargeBodyResult {
+  server: string;
+  bodyBytes: number;
+  /** Whole bodies ('buffer') or bodies read as they arrive ('stream'). */
+  read: 'buffer' | 'stream';
+  connections: number;
+  /** Requests in flight at once (more than the connections, so that none waits for the next request). */
+  inflight: number;
+  clients: LargeBodyFigures[];
+  skipped: Skip[];
+}
+
+/** One program downloading one large body to a file (or, for one floor, nowhere), measured as a process. */
+export interface DownloadFigures {
+  variant: 'hiper' | 'curl' | 'floor' | 'floor-discard';
+  name: string;
+  /** The command line, with the file and URL as placeholders. */
+  command: string;
+  /** Start of the process to its exit. */
+  wallMs: Figure;
+  /** User + system CPU of the process. */
+  cpuMs: Figure;
+  userMs: Figure;
+  systemMs: Figure;
+  peakRssBytes: Figure;
+  mibPerSec: Figure;
+}
+
+export interface DownloadResult {
+  server: string;
+  bytes: number;
+  rounds: number;
+  /** 'wait4': each program under python3 (wait4 rusage, sampled VmHWM); 'preload': Node programs report their own usage at exit. */
+  measuredBy: 'wait4' | 'preload';
+  clients: DownloadFigures[];
+  skipped: Skip[];
+}
+
 export interface Target {
   goal: string;
   measured: string;
@@ -106,6 +161,8 @@ export interface Results {
   c10k: C10kResult | Skip;
   connect: ConnectBench | Skip;
   resolve: ResolveBench | Skip;
+  largeBody: LargeBodyResult[];
+  download: DownloadResult | Skip;
   targets: Target[];
   skipped: Skip[];
   notes: string[];

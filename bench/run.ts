@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: every benchmark in one run against the same servers, a table of ratios on the
  * terminal, and bench/results.json, bench/results.md and bench/chart.svg.
- *   node dist-test/bench/run.js [--quick] [--out DIR] [--only h1,h2,c10k,connect,resolve]
+ *   node dist-test/bench/run.js [--quick] [--out DIR] [--only h1,h2,large-body,cli-download,c10k,connect,resolve]
  * --quick is the smoke mode CI runs: every section with tiny counts, a few seconds, written to a
- * temporary directory unless --out is given (the committed figures come from full runs).
+ * temporary directory unless --out is given (the committed figures come from full runs). A run of some
+ * sections only (--only) is written to a temporary directory too unless --out is given, so that it never
+ * replaces the committed figures of a full run.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
@@ -19,13 +21,15 @@ import { benchH2 } from './h2.js';
 import { benchC10k, type C10kPlan } from './c10k.js';
 import { benchConnect } from './connect.js';
 import { benchResolve } from './resolve.js';
+import { benchLargeBody, largeLabel, LARGE_BODY_NOTE, type LargeBodyPlan } from './large-body.js';
+import { benchCliDownload, downloadNote, type DownloadPlan } from './cli-download.js';
 import { allTables, bodyLabel, markdownReport, skippedLines, targets, textTable } from './report.js';
 import { chartSvg } from './chart.js';
-import { BODIES } from './body.js';
+import { BODIES, sizeLabel } from './body.js';
 import { PEERS_NOTE } from './client-spec.js';
 import type { Results, Skip } from './results.js';
 
-const SECTIONS = ['h1', 'h2', 'c10k', 'connect', 'resolve'] as const;
+const SECTIONS = ['h1', 'h2', 'large-body', 'cli-download', 'c10k', 'connect', 'resolve'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -55,15 +59,20 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** Counts and time limits: full runs stay within a few minutes on a 2-core machine, quick runs within seconds. */
-function plans(quick: boolean): { load: LoadPlan; c10k: C10kPlan } {
+function plans(quick: boolean): { load: LoadPlan; c10k: C10kPlan; largeBody: LargeBodyPlan; download: DownloadPlan } {
+  const MiB = 1024 * 1024;
   return quick
     ? {
-        load: { rounds: 2, warmup: 20, count: 100, maxMs: 150, ceilingRuns: 1, ceilingSeconds: 1, ceilingScenarios: 'first', stallMs: 2_000, childMs: 60_000, largeBodyCount: 10 },
+        load: { rounds: 2, warmup: 20, count: 100, maxMs: 150, ceilingRuns: 1, ceilingSeconds: 1, ceilingScenarios: 'first', stallMs: 2_000, childMs: 60_000 },
         c10k: { levels: [10, 100], rounds: 2, count: 50, maxMs: 200, warmup: 10, growMs: 10_000, childMs: 30_000 },
+        largeBody: { sizes: [MiB], connections: [1, 4], rounds: 1, warmupMiB: 4, countMiB: 8, maxMs: 50, stallMs: 3_000, childMs: 30_000 },
+        download: { bytes: 64 * MiB, rounds: 1, limitMs: 30_000 },
       }
     : {
-        load: { rounds: 5, warmup: 2_000, count: 50_000, maxMs: 700, ceilingRuns: 3, ceilingSeconds: 1, ceilingScenarios: 'all', stallMs: 5_000, childMs: 180_000, largeBodyCount: 2_000 },
+        load: { rounds: 5, warmup: 2_000, count: 50_000, maxMs: 700, ceilingRuns: 3, ceilingSeconds: 1, ceilingScenarios: 'all', stallMs: 5_000, childMs: 180_000 },
         c10k: { levels: [10, 1_000, 10_000], rounds: 7, count: 2_000, maxMs: 500, warmup: 300, growMs: 60_000, childMs: 180_000 },
+        largeBody: { sizes: [MiB, 16 * MiB], connections: [1, 4], rounds: 5, warmupMiB: 128, countMiB: 1_000_000, maxMs: 300, stallMs: 5_000, childMs: 180_000 },
+        download: { bytes: 1024 * MiB, rounds: 3, limitMs: 120_000 },
       };
 }
 
@@ -73,12 +82,13 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const machine = describeMachine();
-  const { load, c10k: c10kPlan } = plans(args.quick);
+  const { load, c10k: c10kPlan, largeBody: largeBodyPlan, download: downloadPlan } = plans(args.quick);
   const skipped: Skip[] = [];
   const notes: string[] = [];
   const here = dirname(fileURLToPath(import.meta.url));
   // dist-test/bench → the source folder bench/, where the committed figures live.
-  const outDir = args.out ? resolvePath(args.out) : args.quick ? mkdtempSync(join(tmpdir(), 'hiper-bench-')) : resolvePath(here, '../../bench');
+  const partial = args.only.size < SECTIONS.length;
+  const outDir = args.out ? resolvePath(args.out) : args.quick || partial ? mkdtempSync(join(tmpdir(), 'hiper-bench-')) : resolvePath(here, '../../bench');
 
   log(`hiper benchmarks, ${args.quick ? 'quick (smoke) mode' : 'full run'}: ${machineLine(machine)}`);
   const tools: Tools = { wrk: findWrk(), autocannon: findAutocannon() };
@@ -98,6 +108,8 @@ async function main(): Promise<void> {
     c10k: { name: 'c10k', reason: 'not run' },
     connect: { name: 'connect', reason: 'not run' },
     resolve: { name: 'resolve', reason: 'not run' },
+    largeBody: [],
+    download: { name: 'cli-download', reason: 'not run' },
     targets: [],
     skipped,
     notes,
@@ -151,6 +163,24 @@ async function main(): Promise<void> {
       log('\nHTTP/2 throughput (each client in a child process)');
       for (const s of h2Servers) await section(`HTTP/2 against ${s.name}`, async () => void results.h2.push(await benchH2(s, cert!.cert, load, log)));
     }
+    if (args.only.has('large-body')) {
+      log('\nlarge bodies (each client in a child process)');
+      // Smoke mode: one server is enough to keep the section working.
+      for (const s of args.quick ? h1Servers.slice(0, 1) : h1Servers) {
+        await section(`large bodies against ${s.name}`, async () => void results.largeBody.push(...(await benchLargeBody(s, largeBodyPlan, log))));
+      }
+      notes.push(LARGE_BODY_NOTE);
+    }
+    if (args.only.has('cli-download')) {
+      // nginx serves the download from a sparse file with sendfile, leaving the other core to the program measured.
+      const s = h1Servers[h1Servers.length - 1]!;
+      log(`\ndownload of ${sizeLabel(downloadPlan.bytes)} to a file (each program in its own process, ${s.name} server)`);
+      await section('cli-download', async () => {
+        const d = await benchCliDownload(s, downloadPlan, log);
+        results.download = d;
+        notes.push(downloadNote(d.measuredBy));
+      });
+    }
     if (args.only.has('c10k')) {
       log('\nc10k (each client in a child process)');
       await section('c10k', async () => {
@@ -172,6 +202,8 @@ async function main(): Promise<void> {
     await stopAll();
   }
 
+  for (const r of results.largeBody) skipped.push(...r.skipped.map((s) => ({ ...s, name: `${s.name} (large bodies, ${r.server}, ${largeLabel(r)})` })));
+  if ('clients' in results.download) skipped.push(...results.download.skipped.map((s) => ({ ...s, name: `${s.name} (download)` })));
   for (const r of [...results.throughput, ...results.h2]) skipped.push(...r.skipped.map((s) => ({ ...s, name: `${s.name} (${r.server}, ${r.scenario.label}, ${bodyLabel(r.scenario)})` })));
   results.targets = targets(results);
   results.seconds = (Date.now() - started) / 1000;

@@ -2,12 +2,13 @@
  * HTTP/1.1 GET throughput: hiper's Multi, undici, node:http and a bare net.Socket client (the Node floor)
  * side by side against the same server in the same run, each in its own process, one scenario
  * (connections × pipeline depth × body) at a time, with wrk and autocannon as the native ceilings.
+ * Bodies of 1 MiB and more are the large-body section's (large-body.ts).
  */
 import type { ClientKind, Skipped } from './clients.js';
 import type { ClientSpec } from './client-spec.js';
 import { measureClients, type RoundsPlan } from './measure-clients.js';
 import { autocannonReqPerSec, wrkReqPerSec } from './ceilings.js';
-import { BODY_PATH, LARGE_BODY_PATH, bodyBytes } from './body.js';
+import { BODY_PATH, bodyBytes } from './body.js';
 import { bodyLabel } from './report.js';
 import { figure } from './stats.js';
 import type { Measured, Scenario, ScenarioResult, Skip } from './results.js';
@@ -21,7 +22,6 @@ export const H1_SCENARIOS: Scenario[] = [
   scenario('1x100', '1 connection, pipelined depth 100', 1, 100, BODY_PATH, 'stream'),
   scenario('10x1', '10 connections, no pipelining', 10, 1, BODY_PATH, 'stream'),
   scenario('1x1-buffered', '1 connection, no pipelining', 1, 1, BODY_PATH, 'buffer'),
-  scenario('1x1-1m-buffered', '1 connection, sequential', 1, 1, LARGE_BODY_PATH, 'buffer'),
 ];
 
 export interface LoadPlan extends RoundsPlan {
@@ -30,8 +30,6 @@ export interface LoadPlan extends RoundsPlan {
   ceilingSeconds: number;
   /** Scenarios that get native ceilings (all, or only the first in quick mode). */
   ceilingScenarios: 'all' | 'first';
-  /** Requests per run (and per warm-up) at most where the body is 1 MiB or more: few keep quick runs quick. */
-  largeBodyCount: number;
 }
 
 export interface Tools {
@@ -66,9 +64,7 @@ export async function benchThroughput(server: { name: string; port: number }, pl
   const origin = `http://127.0.0.1:${server.port}`;
   const results: ScenarioResult[] = [];
   for (const [i, s] of H1_SCENARIOS.entries()) {
-    const large = s.bodyBytes >= 1 << 20;
-    const p = large ? { ...plan, count: Math.min(plan.count, plan.largeBodyCount), warmup: Math.min(plan.warmup, plan.largeBodyCount) } : plan;
-    const { measured, skipped } = await measureClients(h1Specs(origin, s), s.path, p, { inflight: s.connections * s.depth, depth: s.depth });
+    const { measured, skipped } = await measureClients(h1Specs(origin, s), s.path, plan, { inflight: s.connections * s.depth, depth: s.depth });
     if (plan.ceilingScenarios === 'all' || i === 0) {
       const o = { connections: s.connections, depth: s.depth, seconds: plan.ceilingSeconds };
       for (const [name, tool, fn] of [

@@ -1,15 +1,16 @@
 /**
  * nginx (Debian's nginx / nginx-light) as a benchmark server: a temporary prefix and config under a
  * mkdtemp directory, HTTP/1.1 on one loopback port and HTTP/2 over TLS on another, one process in the
- * foreground (daemon off, master_process off) so that killing the child ends it. Each known body is a file.
+ * foreground (daemon off, master_process off) so that killing the child ends it. Each known body is a file,
+ * each download a sparse file of its size (served with sendfile, nothing held in memory).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, existsSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import { once } from 'node:events';
-import { BODIES, benchBody } from '../body.js';
+import { BODIES, DOWNLOADS, benchBody } from '../body.js';
 import { onPath } from '../ceilings.js';
 import { freePort } from '../../test/helpers/ports.js';
 
@@ -109,6 +110,11 @@ export async function startNginx(cert: { certPath: string; keyPath: string } | u
   chmodSync(prefix, 0o755);
   for (const d of ['www', 'tmp', 'logs']) mkdirSync(join(prefix, d));
   for (const [path, bytes] of Object.entries(BODIES)) writeFileSync(join(prefix, 'www', path.slice(1)), benchBody(bytes));
+  for (const [path, bytes] of Object.entries(DOWNLOADS)) {
+    const file = join(prefix, 'www', path.slice(1));
+    writeFileSync(file, '');
+    truncateSync(file, bytes);
+  }
   const h1Port = await freePort();
   const h2Port = cert ? await freePort() : 0;
   const conf = join(prefix, 'nginx.conf');

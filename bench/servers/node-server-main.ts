@@ -1,6 +1,7 @@
 /**
  * The node:http benchmark server, run as its own process (so the client under test has the other core):
- * HTTP/1.1 on one port, HTTP/2 over TLS on another, both answering every path of BODIES with its known body.
+ * HTTP/1.1 on one port, HTTP/2 over TLS on another, both answering every path of BODIES with its known body;
+ * HTTP/1.1 also answers the DOWNLOADS, written a piece at a time with backpressure.
  * Prints one line `READY {"h1":PORT,"h2":PORT,"nofile":…}` and exits when its stdin closes.
  *   node node-server-main.js '{"keyPath":…,"certPath":…}'
  */
@@ -9,7 +10,7 @@ import http2 from 'node:http2';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { BODIES, benchBody } from '../body.js';
+import { BODIES, DOWNLOADS, DOWNLOAD_PIECE, benchBody } from '../body.js';
 import { nofileLimit } from '../fdlimit.js';
 
 const args = JSON.parse(process.argv[2] ?? '{}') as { keyPath?: string; certPath?: string };
@@ -18,10 +19,31 @@ const answers = new Map(Object.entries(BODIES).map(([path, bytes]) => [path, {
   body: benchBody(bytes),
   headers: { 'content-length': String(bytes), 'content-type': 'application/octet-stream' },
 }]));
+const piece = benchBody(DOWNLOAD_PIECE);
+
+/** `bytes` of body in pieces, each written once the last one has drained: the server never holds more than a piece. */
+function download(res: http.ServerResponse, bytes: number): void {
+  res.writeHead(200, { 'content-length': String(bytes), 'content-type': 'application/octet-stream' });
+  let left = bytes;
+  const pump = (): void => {
+    while (left > 0) {
+      const n = Math.min(left, piece.length);
+      left -= n;
+      if (!res.write(n === piece.length ? piece : piece.subarray(0, n))) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    res.end();
+  };
+  pump();
+}
 
 const h1 = http.createServer((req, res) => {
   const a = answers.get(req.url ?? '');
   if (a === undefined) {
+    const bytes = DOWNLOADS[req.url ?? ''];
+    if (bytes !== undefined) return download(res, bytes);
     res.writeHead(404, { 'content-length': '0' }).end();
     return;
   }
