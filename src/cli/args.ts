@@ -66,11 +66,19 @@ export const DOH_EGRESS_FLAGS: Options = {
 
 export type Values = Record<string, string | boolean | string[] | undefined>;
 
+/** One option as given on the command line, in order (for flags whose relative order matters, -d and --data-binary). */
+export interface OptionToken {
+  name: string;
+  value: string | undefined;
+}
+
 /** parseArgs with strict checking; its errors become usage errors naming the flag. */
-export function parse(args: string[], options: Options, command: string): { values: Values; positionals: string[] } {
+export function parse(args: string[], options: Options, command: string): { values: Values; positionals: string[]; tokens: OptionToken[] } {
   try {
-    const r = parseArgs({ args, options, strict: true, allowPositionals: true });
-    return { values: r.values as Values, positionals: r.positionals };
+    const r = parseArgs({ args, options, strict: true, allowPositionals: true, tokens: true });
+    const tokens: OptionToken[] = [];
+    for (const t of r.tokens) if (t.kind === 'option') tokens.push({ name: t.name, value: t.value });
+    return { values: r.values as Values, positionals: r.positionals, tokens };
   } catch (err) {
     const message = (err as Error).message;
     const flag = /'(-[^' ]+)/.exec(message)?.[1] ?? command;
@@ -102,6 +110,18 @@ export function num(values: Values, name: string, kind: 'int>=0' | 'int>=1' | 's
     const expected = kind === 'seconds' ? 'a number of seconds > 0' : kind === 'int>=1' ? 'an integer >= 1' : 'an integer >= 0';
     throw usageError(`--${name}`, `--${name} expects ${expected}, got "${raw}"`);
   }
+  return n;
+}
+
+const SIZE_SUFFIXES: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** A size in bytes as curl takes it (--max-filesize): an integer, optionally with k, M or G (powers of 1024, either case). */
+export function size(values: Values, name: string): number | undefined {
+  const raw = str(values, name);
+  if (raw === undefined) return undefined;
+  const m = /^\s*(\d+)\s*([kmg]?)\s*$/i.exec(raw);
+  const n = m ? Number(m[1]) * SIZE_SUFFIXES[m[2]!.toLowerCase()]! : NaN;
+  if (!Number.isSafeInteger(n)) throw usageError(`--${name}`, `--${name} expects a number of bytes, optionally with k, M or G, got "${raw}"`);
   return n;
 }
 

@@ -3,13 +3,31 @@ import type { Attempt, ConnectTrace } from '../connect/index.js';
 import { ERROR_CODES, HiperError } from '../shared/errors.js';
 import { bindWords, type AddressRecord, type Skip } from '../shared/index.js';
 
-/** Where the commands write: stdout and stderr, or test doubles. */
-export interface Io {
-  out: { write(s: string | Uint8Array): unknown };
-  err: { write(s: string): unknown; isTTY?: boolean };
+/**
+ * Where a command writes its output. A Node Writable fits (process.stdout): write() returning false
+ * says its buffer is full and 'drain' says when it has room again, and 'error' reports a failure (a
+ * reader that went away). A test double may have write() alone: it is then never full and never fails
+ * but by throwing.
+ */
+export interface OutStream {
+  /** `written`, when the stream has writableLength: called once the bytes are written or have failed. */
+  write(s: string | Uint8Array, written?: (err?: Error | null) => void): unknown;
+  isTTY?: boolean;
+  /** Bytes accepted and not yet written (a Writable's writableLength). */
+  readonly writableLength?: number;
+  on?(event: 'drain' | 'error' | 'close', listener: (...args: any[]) => void): unknown;
+  off?(event: 'drain' | 'error' | 'close', listener: (...args: any[]) => void): unknown;
 }
 
-export const stdio: Io = { out: process.stdout, err: process.stderr };
+/** Where the commands write (stdout and stderr) and read (stdin: `-T -`), or test doubles. */
+export interface Io {
+  out: OutStream;
+  err: { write(s: string): unknown; isTTY?: boolean };
+  /** Taken only when a command reads it (`-T -`); process.stdin when absent. */
+  in?: () => AsyncIterable<Uint8Array | string>;
+}
+
+export const stdio: Io = { out: process.stdout, err: process.stderr, in: () => process.stdin };
 
 export function hostPort(address: string, port: number, family?: number): string {
   return family === 6 || address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;

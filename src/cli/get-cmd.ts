@@ -1,19 +1,25 @@
 /**
  * `hiper get URL...`: transfers through one Multi, with curl's flags. Sequential unless --parallel (curl
- * -Z) or --pipeline N; bodies to stdout or to -o files (one -o per URL, in order); -w per transfer;
- * --json prints one object per line per transfer, in the order they end, instead of bodies on stdout.
- * Exit code: that of the first URL that failed (curl's), 22 for HTTP >= 400 with --fail, else 0.
+ * -Z) or --pipeline N; bodies to stdout or to -o files (one -o per URL, in order), written as they
+ * arrive; -T uploads a file (one -T per URL, in order) and -d / --data-binary post data; -w per
+ * transfer; --json prints one object per line per transfer, in the order they end, instead of bodies on
+ * stdout. Exit code: that of the first URL that failed (curl's), 22 for HTTP >= 400 with --fail, else 0.
  */
 import { writeFileSync } from 'node:fs';
-import { HiperError } from '../shared/errors.js';
-import { Multi, multiDohTransport, type TransferInfo, type TransferOptions, type TransferResult } from '../multi/index.js';
+import { HiperError, isHiperError } from '../shared/errors.js';
 import {
-  EGRESS_FLAGS, FAMILY_FLAGS, JSON_FLAG, RESOLVE_FLAGS, TLS_FLAGS, atFile, flag, list, num, parse, resolveOptions, str, tlsOptions, usageError, type Values,
+  Multi, multiDohTransport, type Transfer, type TransferInfo, type TransferOptions, type TransferResponseHead, type TransferResult,
+} from '../multi/index.js';
+import {
+  EGRESS_FLAGS, FAMILY_FLAGS, JSON_FLAG, RESOLVE_FLAGS, TLS_FLAGS, atFile, flag, list, num, parse, resolveOptions, size, str, tlsOptions, usageError, type Values,
 } from './args.js';
 import { egressOptions } from './connect-cmd.js';
 import { dohPlan, type DohPlan } from './doh.js';
 import { EXIT_WRITE_ERROR, outputError, errorJson, exitCodeOf, stdio, traceLines, type Io } from './format.js';
+import { FileOutput, StdoutQueue, type Sink, type StdoutSlot } from './output.js';
 import { Progress } from './progress.js';
+import { ReadReclaimer } from './reclaim.js';
+import { dataBody, uploadSource, uploadUrl, type Body, type DataPart, type UploadSource } from './upload.js';
 import { waterfallSvg } from './waterfall.js';
 import { parseWriteOut, renderWriteOut, type WriteOutFormat } from './write-out.js';
 import { GET_USAGE } from './usage.js';
@@ -30,6 +36,9 @@ const GET_FLAGS = {
   request: { type: 'string', short: 'X' },
   header: { type: 'string', short: 'H', multiple: true },
   data: { type: 'string', short: 'd', multiple: true },
+  'data-binary': { type: 'string', multiple: true },
+  'upload-file': { type: 'string', short: 'T', multiple: true },
+  'max-filesize': { type: 'string' },
   output: { type: 'string', short: 'o', multiple: true },
   silent: { type: 'boolean', short: 's' },
   'show-error': { type: 'boolean', short: 'S' },
@@ -55,6 +64,12 @@ export function parseHeader(h: string): [string, string] {
 interface Plan {
   urls: string[];
   outputs: string[];
+  /** -T per URL, in order ("-": stdin). */
+  uploads: string[];
+  /** The method of each URL: -X, else PUT for a -T upload, POST with data, HEAD with -I, else GET. */
+  methods: string[];
+  /** A fresh -d / --data-binary body for one transfer. */
+  data: (() => Body) | undefined;
   transfer: Omit<TransferOptions, 'url'>;
   multi: ConstructorParameters<typeof Multi>[0];
   parallel: number;
@@ -64,18 +79,34 @@ interface Plan {
 }
 
 function plan(args: string[]): Plan {
-  const { values, positionals: urls } = parse(args, GET_FLAGS, 'get');
-  if (urls.length === 0) throw usageError('URL', `usage: hiper ${GET_USAGE}`);
+  const { values, positionals, tokens } = parse(args, GET_FLAGS, 'get');
+  if (positionals.length === 0) throw usageError('URL', `usage: hiper ${GET_USAGE}`);
   const outputs = list(values, 'output');
-  if (outputs.length > urls.length) throw usageError('-o', `${outputs.length} -o for ${urls.length} URL${urls.length === 1 ? '' : 's'}`);
+  if (outputs.length > positionals.length) throw usageError('-o', `${outputs.length} -o for ${positionals.length} URL${positionals.length === 1 ? '' : 's'}`);
+  const uploads = list(values, 'upload-file');
+  if (uploads.length > positionals.length) throw usageError('-T', `${uploads.length} -T for ${positionals.length} URL${positionals.length === 1 ? '' : 's'}`);
   if (flag(values, 'http1.1') && flag(values, 'http2')) throw usageError('--http2', '--http1.1 and --http2 exclude each other');
+
+  // -d and --data-binary are joined in the order they were given, as curl does.
+  const parts: DataPart[] = tokens.filter((t) => t.name === 'data' || t.name === 'data-binary').map((t) => ({ binary: t.name === 'data-binary', value: t.value ?? '' }));
+  // One method per request, as curl insists.
+  const head = flag(values, 'head');
+  if (head && parts.length > 0) throw usageError('-I', 'only one HTTP method: -I (HEAD) and -d/--data-binary (POST) exclude each other');
+  if (head && uploads.length > 0) throw usageError('-I', 'only one HTTP method: -I (HEAD) and -T (PUT) exclude each other');
+  if (uploads.length > 0 && parts.length > 0) throw usageError('-T', 'only one HTTP method: -T (PUT) and -d/--data-binary (POST) exclude each other');
+  const stdinReaders = uploads.filter((u) => u === '-').length + parts.filter((p) => p.value === '@-').length + (str(values, 'write-out') === '@-' ? 1 : 0);
+  if (uploads.includes('-') && stdinReaders > 1) throw usageError('-T', 'stdin is read once: -T - goes with no other -T -, @- or -w @-');
 
   const { timeout: connectTimeout, ...egress } = egressOptions(values);
   const headers = list(values, 'header').map(parseHeader);
-  const data = list(values, 'data').map((d) => atFile(d));
-  const method = str(values, 'request') ?? (flag(values, 'head') ? 'HEAD' : data.length > 0 ? 'POST' : 'GET');
-  if (data.length > 0 && !headers.some(([n]) => n.toLowerCase() === 'content-type')) headers.push(['Content-Type', 'application/x-www-form-urlencoded']);
+  const data = dataBody(parts);
+  const given = str(values, 'request');
+  const method = given ?? (head ? 'HEAD' : data !== undefined ? 'POST' : 'GET');
+  const methods = positionals.map((_, i) => given ?? (uploads[i] !== undefined ? 'PUT' : method));
+  const urls = positionals.map((u, i) => (uploads[i] !== undefined ? uploadUrl(u, uploads[i]!) : u));
+  if (data !== undefined && !headers.some(([n]) => n.toLowerCase() === 'content-type')) headers.push(['Content-Type', 'application/x-www-form-urlencoded']);
   const maxTime = num(values, 'max-time', 'seconds');
+  const maxFilesize = size(values, 'max-filesize');
   const tls = tlsOptions(values);
   const doh = dohPlan(values, { ...egress, ...(connectTimeout !== undefined ? { timeout: connectTimeout } : {}) });
   const resolveFlags = resolveOptions(values);
@@ -85,9 +116,9 @@ function plan(args: string[]): Plan {
     ...egress,
     method,
     ...(headers.length > 0 ? { headers } : {}),
-    ...(data.length > 0 ? { body: data.join('&') } : {}),
     ...(connectTimeout !== undefined ? { connectTimeout } : {}),
     ...(maxTime !== undefined ? { timeout: maxTime * 1000 } : {}),
+    ...(maxFilesize !== undefined ? { maxBodySize: maxFilesize } : {}),
     resolve: { ...resolveFlags, ...(egress.family ? { family: egress.family } : {}) },
   };
   const pipeline = num(values, 'pipeline', 'int>=1');
@@ -98,7 +129,7 @@ function plan(args: string[]): Plan {
   };
   const parallel = flag(values, 'parallel') || pipeline !== undefined ? num(values, 'parallel-max', 'int>=1') ?? DEFAULT_PARALLEL_MAX : 1;
   const w = str(values, 'write-out');
-  return { urls, outputs, transfer, multi, parallel, writeOut: w !== undefined ? parseWriteOut(atFile(w)) : undefined, doh, values };
+  return { urls, outputs, uploads, methods, data, transfer, multi, parallel, writeOut: w !== undefined ? parseWriteOut(atFile(w)) : undefined, doh, values };
 }
 
 /** What one transfer left: its result or its error, and its info either way. */
@@ -113,23 +144,23 @@ function headerValue(r: TransferResult | undefined, name: string): string | unde
   return r?.headers.find(([n]) => n.toLowerCase() === name)?.[1];
 }
 
-function headText(r: TransferResult): string {
+function headText(r: TransferResponseHead): string {
   const status = r.httpVersion === '2' ? `HTTP/2 ${r.status}` : `HTTP/${r.httpVersion} ${r.status} ${r.statusMessage}`;
   return [status, ...r.headers.map(([n, v]) => `${n}: ${v}`)].join('\r\n') + '\r\n\r\n';
 }
 
-function verboseLines(o: Outcome, options: Omit<TransferOptions, 'url'>): string[] {
+/** curl -v's lines for one transfer: how it connected, the request, and the response head when one came. */
+function verboseLines(url: string, info: TransferInfo, head: TransferResponseHead | undefined, options: Omit<TransferOptions, 'url'>): string[] {
   const lines: string[] = [];
-  const info = o.info;
   if (info.connectTrace && info.numConnects > 0) lines.push(...traceLines(info.connectTrace).map((l) => `* ${l}`));
   else if (info.connectionId !== undefined) lines.push(`* reusing connection ${info.connectionId}${info.pipelinePosition > 0 ? `, pipeline position ${info.pipelinePosition}` : ''}`);
   // The request as curl -v shows it: target and version, Host, then the headers given with -H.
-  const url = new URL(o.url);
-  lines.push(`> ${info.method} ${url.pathname}${url.search} HTTP/${o.result?.httpVersion ?? info.httpVersion ?? '1.1'}`, `> Host: ${url.host}`);
+  const u = new URL(url);
+  lines.push(`> ${info.method} ${u.pathname}${u.search} HTTP/${head?.httpVersion ?? info.httpVersion ?? '1.1'}`, `> Host: ${u.host}`);
   for (const [n, v] of (options.headers as Array<[string, string]> | undefined) ?? []) lines.push(`> ${n}: ${v}`);
-  if (o.result) {
-    lines.push(`< HTTP/${o.result.httpVersion} ${o.result.status} ${o.result.statusMessage}`.trimEnd());
-    for (const [n, v] of o.result.headers) lines.push(`< ${n}: ${v}`);
+  if (head) {
+    lines.push(`< HTTP/${head.httpVersion} ${head.status} ${head.statusMessage}`.trimEnd());
+    for (const [n, v] of head.headers) lines.push(`< ${n}: ${v}`);
   }
   return lines;
 }
@@ -140,6 +171,9 @@ export async function getCommand(args: string[], io: Io = stdio): Promise<number
   const silent = flag(v, 'silent');
   const showErrors = !silent || flag(v, 'show-error');
   const json = flag(v, 'json');
+  const verbose = flag(v, 'verbose');
+  const fail = flag(v, 'fail');
+  const headOnly = flag(v, 'head');
   if (p.writeOut && p.writeOut.unknown.length > 0 && showErrors) {
     for (const name of p.writeOut.unknown) io.err.write(`hiper: warning: unknown --write-out variable: '${name}'\n`);
   }
@@ -147,68 +181,124 @@ export async function getCommand(args: string[], io: Io = stdio): Promise<number
   const transfer = p.doh !== undefined
     ? { ...p.transfer, resolve: { ...p.transfer.resolve, doh: { url: p.doh.url, transport: multiDohTransport(multi, dohEgress(p.doh)) } } }
     : p.transfer;
-  const progress = new Progress(io.err, p.urls.length, !silent && !flag(v, 'verbose'));
-  const outcomes: Outcome[] = new Array(p.urls.length);
+  // As curl: no progress line over a body that is written to the same terminal.
+  const bodiesOnStdout = !json && (p.outputs.length < p.urls.length || p.outputs.includes('-'));
+  const progress = new Progress(io.err, p.urls.length, !silent && !verbose && !(bodiesOnStdout && io.out.isTTY === true));
+  const reclaimer = new ReadReclaimer();
+  const outcomes: Array<Outcome | undefined> = new Array(p.urls.length);
+
+  // A stdout that fails (its reader went away: `hiper get URL | head`) ends the run at once: what is
+  // left has nowhere to go. Every transfer still running ends (its connection closed), none starts.
+  let stopped = false;
+  let stdoutCause: unknown;
+  const stdout = new StdoutQueue(io.out, (_error, cause) => {
+    stopped = true;
+    stdoutCause = cause;
+    void multi.close();
+  });
 
   const runOne = async (i: number): Promise<void> => {
     const url = p.urls[i]!;
-    // Body slices are collected here so that the progress line can count them as they arrive.
-    const chunks: Buffer[] = [];
-    const onData = (chunk: Buffer): void => {
-      chunks.push(chunk);
-      progress.received(chunk.length);
-    };
-    let t;
+    const method = p.methods[i]!;
+    const slot = stdout.slot();
     try {
-      t = multi.add({ ...transfer, url, onData });
-    } catch (error) {
-      outcomes[i] = { url, error, info: failedInfo(url, transfer.method ?? 'GET', error) };
-      progress.ended(false);
-      report(i);
-      return;
+      await transferOne(i, url, method, slot);
+    } finally {
+      slot.release();
     }
-    try {
-      const result = await t.done;
-      outcomes[i] = { url, result: { ...result, body: Buffer.concat(chunks) }, info: result.info };
-    } catch (error) {
-      outcomes[i] = { url, error, info: t.info };
-    }
-    progress.ended(outcomes[i]!.error === undefined);
-    report(i);
   };
 
-  const report = (i: number): void => {
+  const transferOne = async (i: number, url: string, method: string, slot: StdoutSlot): Promise<void> => {
+    let t: Transfer | undefined;
+    // A destination that cannot be written ends its transfer at once: exit 23.
+    let writeError: HiperError | undefined;
+    const abort = (error: HiperError): void => {
+      writeError ??= error;
+      if (t !== undefined) multi.remove(t);
+    };
+    const output = p.outputs[i];
+    const file = output !== undefined && output !== '-' ? new FileOutput(output, abort) : undefined;
+    // --json takes stdout for itself: bodies go only to -o files there.
+    const sink: Sink | undefined = file ?? (output === '-' || !json ? slot : undefined);
+    let bodyTo: Sink | undefined;
+    let head: TransferResponseHead | undefined;
+    const onHeaders = (h: TransferResponseHead): void => {
+      head = h;
+      if (verbose && t !== undefined) {
+        progress.clear();
+        for (const l of verboseLines(url, t.info, h, transfer)) io.err.write(l + '\n');
+      }
+      if (sink === undefined) return;
+      // -I: the head is what is written (with --fail too, as curl writes it before it fails).
+      if (headOnly) {
+        if (file === undefined || file.open()) void sink.write(Buffer.from(headText(h)));
+        return;
+      }
+      // --fail: a status >= 400 writes nothing and creates no file.
+      if (fail && h.status >= 400) return;
+      if (file === undefined || file.open()) bodyTo = sink;
+    };
+    const onData = (chunk: Buffer): Promise<void> | undefined => {
+      progress.received(chunk.length);
+      reclaimer.received(chunk.length);
+      return bodyTo?.write(chunk);
+    };
+
+    let upload: UploadSource | undefined;
+    let body: Body | undefined;
+    try {
+      upload = p.uploads[i] !== undefined ? uploadSource(p.uploads[i]!, io.in ?? (() => process.stdin)) : undefined;
+      body = upload?.body ?? p.data?.();
+      t = multi.add({ ...transfer, url, method, ...(body !== undefined ? { body } : {}), onHeaders, onData });
+    } catch (error) {
+      upload?.close();
+      outcomes[i] = { url, error, info: failedInfo(url, method, error) };
+      progress.ended(false);
+      report(i, slot, false);
+      return;
+    }
+    let result: TransferResult | undefined;
+    let error: unknown;
+    try {
+      result = await t.done;
+    } catch (err) {
+      error = err;
+    }
+    // The file is whole and closed before anything reports the transfer.
+    await file?.finish();
+    // A source the transfer did not read to its end (it failed first) is let go of.
+    upload?.close();
+    if (body !== undefined && body !== upload?.body) (body as { destroy?: () => void }).destroy?.();
+    if (writeError !== undefined) error = writeError;
+    else if (stdout.error !== undefined && isHiperError(error, 'ERR_ABORTED')) error = stdout.error;
+    outcomes[i] = error !== undefined ? { url, error, info: t.info } : { url, result: result!, info: t.info };
+    progress.ended(error === undefined);
+    report(i, slot, head !== undefined);
+  };
+
+  const report = (i: number, slot: StdoutSlot, headShown: boolean): void => {
     const o = outcomes[i]!;
     progress.clear();
-    if (flag(v, 'verbose')) for (const l of verboseLines(o, transfer)) io.err.write(l + '\n');
+    if (verbose && !headShown) for (const l of verboseLines(o.url, o.info, undefined, transfer)) io.err.write(l + '\n');
+    // A closed stdout was said once, for the run.
+    if (stdout.error !== undefined && o.error === stdout.error) return;
     const r = o.result;
-    const output = p.outputs[i];
-    if (r) {
-      const content = flag(v, 'head') ? Buffer.from(headText(r)) : r.body;
-      if (output !== undefined) {
-        try {
-          writeFileSync(output, content);
-        } catch (err) {
-          o.error = outputError(output, err);
-        }
-      } else if (!json) io.out.write(content);
-    }
-    if (json) io.out.write(JSON.stringify(outcomeJson(o)) + '\n');
+    if (json) void slot.write(Buffer.from(JSON.stringify(outcomeJson(o)) + '\n'));
     if (p.writeOut) {
       const contentType = headerValue(r, 'content-type');
-      io.out.write(renderWriteOut(p.writeOut, {
-        url: o.url, info: o.info, exitCode: exitOf(o, flag(v, 'fail')),
+      void slot.write(Buffer.from(renderWriteOut(p.writeOut, {
+        url: o.url, info: o.info, exitCode: exitOf(o, fail),
         ...(o.error !== undefined ? { error: errorJson(o.error) as { code: string; message: string } } : {}),
         ...(contentType !== undefined ? { contentType } : {}),
-      }));
+      })));
     }
     if (o.error !== undefined && showErrors && !json) io.err.write(`hiper: (${exitCodeOf(o.error)}) ${o.url}: ${(o.error as Error).message}\n`);
-    if (r && flag(v, 'fail') && r.status >= 400 && showErrors && !json) io.err.write(`hiper: (22) ${o.url}: the requested URL returned error: ${r.status}\n`);
+    if (r && fail && r.status >= 400 && showErrors && !json) io.err.write(`hiper: (22) ${o.url}: the requested URL returned error: ${r.status}\n`);
   };
 
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < p.urls.length) await runOne(next++);
+    while (!stopped && next < p.urls.length) await runOne(next++);
   };
   try {
     await Promise.all(Array.from({ length: Math.min(p.parallel, p.urls.length) }, worker));
@@ -216,16 +306,23 @@ export async function getCommand(args: string[], io: Io = stdio): Promise<number
     progress.clear();
     await multi.close();
   }
+  await stdout.idle();
 
+  const ran = outcomes.filter((o): o is Outcome => o !== undefined);
   let code = 0;
-  for (const o of outcomes) {
-    code = exitOf(o, flag(v, 'fail'));
+  for (const o of ran) {
+    code = exitOf(o, fail);
     if (code !== 0) break;
+  }
+  if (stdout.error !== undefined) {
+    // A reader that went away (EPIPE) is the usual end of `| head`: quiet, as before.
+    if ((stdoutCause as NodeJS.ErrnoException | undefined)?.code !== 'EPIPE' && showErrors) io.err.write(`hiper: (${EXIT_WRITE_ERROR}) ${stdout.error.message}\n`);
+    if (code === 0) code = EXIT_WRITE_ERROR;
   }
   const waterfall = str(v, 'waterfall');
   if (waterfall !== undefined) {
     try {
-      writeFileSync(waterfall, waterfallSvg(outcomes.map((o) => o.info), `hiper get: ${p.urls.length} transfer${p.urls.length === 1 ? '' : 's'}`));
+      writeFileSync(waterfall, waterfallSvg(ran.map((o) => o.info), `hiper get: ${p.urls.length} transfer${p.urls.length === 1 ? '' : 's'}`));
     } catch (err) {
       const e = outputError(waterfall, err);
       if (showErrors) io.err.write(`hiper: (${EXIT_WRITE_ERROR}) ${e.message}\n`);

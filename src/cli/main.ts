@@ -40,24 +40,26 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// A reader that went away (`hiper get ... | head`) ends the run quietly with curl's write error, as the
-// rest of the output has nowhere to go.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') throw err;
-  process.exit(EXIT_WRITE_ERROR);
-});
+// A reader that went away (`hiper resolve ... | head`) ends the run quietly with curl's write error, as
+// the rest of the output has nowhere to go. `get` watches stdout itself: it ends its transfers, closes
+// their files and connections, and exits 23 the same way.
+if (process.argv[2] !== 'get') {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(EXIT_WRITE_ERROR);
+  });
+}
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (isUsageError(err)) {
-      process.stderr.write(`hiper: ${(err as Error).message}\n`);
-      process.exitCode = 2;
-      return;
-    }
+// Awaited at the top: a command left waiting on something that can no longer happen ends the process
+// with Node's 13 (unsettled top-level await), never with a 0 that would claim success.
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err: unknown) {
+  if (isUsageError(err)) {
+    process.stderr.write(`hiper: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+  } else {
     for (const l of errorLines(err)) process.stderr.write(`hiper: ${l}\n`);
     process.exitCode = exitCodeOf(err);
-  },
-);
+  }
+}

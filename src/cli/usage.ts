@@ -7,7 +7,7 @@ import { WRITE_OUT_VARIABLES } from './write-out.js';
 
 export const RESOLVE_USAGE = 'resolve HOST [-4|-6] [--dns-servers LIST] [--dns-interface IF] [--dns-ipv4-addr A] [--dns-ipv6-addr A] [--strict] [--doh-url URL [--interface SPEC|--dns-interface IF] [--strict] [--cacert FILE] [-k]] [--resolve H:P:A[,A]] [--json]';
 export const CONNECT_USAGE = 'connect HOST PORT [--interface SPEC] [--local-port N[-M]] [-4|-6] [--resolve H:P:A[,A]] [--connect-to H:P:H2:P2] [--happy-eyeballs-timeout-ms N] [--connect-timeout S] [--strict] [--doh-url URL [--dns-interface IF] [--cacert FILE] [-k]] [--json]';
-export const GET_USAGE = 'get URL... [--interface SPEC] [-4|-6] [--resolve H:P:A] [--connect-to H:P:H2:P2] [--doh-url URL [--dns-interface IF]] [--parallel] [--parallel-max N] [--pipeline N] [--http1.1|--http2] [-I] [-X METHOD] [-H "Name: value"] [-d DATA] [-o FILE] [-s] [-S] [-f] [-k] [--cacert FILE] [-m S] [-w FORMAT] [--json] [-v] [--waterfall FILE.svg]';
+export const GET_USAGE = 'get URL... [--interface SPEC] [-4|-6] [--resolve H:P:A] [--connect-to H:P:H2:P2] [--doh-url URL [--dns-interface IF]] [--parallel] [--parallel-max N] [--pipeline N] [--http1.1|--http2] [-I] [-X METHOD] [-H "Name: value"] [-d DATA] [--data-binary DATA] [-T FILE] [-o FILE] [--max-filesize BYTES] [-s] [-S] [-f] [-k] [--cacert FILE] [-m S] [-w FORMAT] [--json] [-v] [--waterfall FILE.svg]';
 
 /** Exit codes: curl's, one line per code with the hiper error codes that give it. */
 function exitCodeLines(): string {
@@ -45,6 +45,17 @@ ifhost!NAME!ADDR.
 own; for connect and get, the transfer's), or through the device --dns-interface names, taken as if!NAME.
 --strict, --cacert and -k apply to the DoH connection too. --dns-servers, --dns-ipv4-addr and
 --dns-ipv6-addr are for DNS servers and do not go with --doh-url.
+
+get writes each body as it arrives, to stdout or to its -o FILE (one -o per URL, in order; -o - is stdout);
+the file is created when the response head arrives, and not at all with -f and a status >= 400. With
+--parallel, one body at a time streams to stdout, the others wait in memory for their turn.
+-d DATA and --data-binary DATA send a POST (Content-Type application/x-www-form-urlencoded unless -H gives
+one), several joined with '&'; @FILE reads a file (-d removes its CR and LF, --data-binary sends it as it
+is, a lone --data-binary @FILE streamed with its size as Content-Length), @- reads stdin.
+-T FILE (--upload-file) streams FILE as a PUT (one -T per URL, in order), with its size as Content-Length;
+to a URL ending in '/' the file's name is added; -T - streams stdin, chunked.
+--max-filesize BYTES (k, M, G: KiB, MiB, GiB) refuses a larger body: announced, before anything is
+written; else as soon as it passes the limit (exit 63).
 
 -w takes curl's \\n \\t \\r \\\\ escapes, %% and @file (@- for stdin); variables:
   ${WRITE_OUT_VARIABLES.map((v) => `%{${v}}`).join(' ')}

@@ -4,7 +4,7 @@
  * Over TCP each message carries a 2-byte length prefix (RFC 1035 §4.2.2, RFC 7766).
  */
 import { randomInt } from 'node:crypto';
-import dnsPacket from 'dns-packet';
+import { dnsPacket } from '../dns-packet.js';
 
 export type DnsQueryType = 'A' | 'AAAA';
 
@@ -24,7 +24,7 @@ export function newQueryId(): number {
 }
 
 export function encodeDnsQuery(name: string, type: DnsQueryType, id: number = newQueryId()): DnsQuery {
-  const wire = dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: 'IN' }] });
+  const wire = dnsPacket().encode({ type: 'query', id, flags: dnsPacket().RECURSION_DESIRED, questions: [{ type, name, class: 'IN' }] });
   return { id, name, type, wire };
 }
 

@@ -4,7 +4,8 @@
  * TCP), an RCODE, malformed, or the addresses found by following the CNAME chain from the question name.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import dnsPacket from 'dns-packet';
+import type DnsPacket from 'dns-packet';
+import { dnsPacket } from '../dns-packet.js';
 import { canonicalName } from '../hostname.js';
 import type { DnsQuery, DnsQueryType } from './message.js';
 
@@ -49,13 +50,13 @@ export function judgeReply(body: Buffer, query: DnsQuery): DnsReply {
   // Checked before parsing: a truncated message may end in the middle of a record.
   if ((body[2]! & TC) !== 0) return { kind: 'truncated' };
 
-  let packet: ReturnType<typeof dnsPacket.decode>;
+  let packet: ReturnType<typeof DnsPacket.decode>;
   try {
-    packet = dnsPacket.decode(body);
+    packet = dnsPacket().decode(body);
   } catch (err) {
     return { kind: 'malformed', why: `it does not parse (${(err as Error).message})` };
   }
-  if (dnsPacket.decode.bytes !== body.length) return { kind: 'malformed', why: `${body.length - dnsPacket.decode.bytes} bytes follow the message` };
+  if (dnsPacket().decode.bytes !== body.length) return { kind: 'malformed', why: `${body.length - dnsPacket().decode.bytes} bytes follow the message` };
   const rcode = (packet as { rcode?: string }).rcode ?? 'NOERROR';
   const questions = packet.questions ?? [];
   // Servers may leave the question out of an error reply; an answer must repeat it.

@@ -3,7 +3,8 @@
  * bad labels, trailing bytes), that it answers our question, the RCODE, and the CNAME chain from the
  * question name to the addresses (bounded, loops refused). Everything malformed is ERR_DOH_BAD_RESPONSE.
  */
-import dnsPacket from 'dns-packet';
+import type DnsPacket from 'dns-packet';
+import { dnsPacket } from '../dns-packet.js';
 import { HiperError } from '../../shared/errors.js';
 import { fromRcode } from '../errors.js';
 import { canonicalName } from '../hostname.js';
@@ -59,14 +60,14 @@ export function checkDohResponse(response: DohResponse, options: DohCheckOptions
   if ((body[2]! & 0x80) === 0) throw bad('not-a-response', 'the QR bit is not set (a query, not a response)');
   if ((body[2]! & 0x02) !== 0) throw bad('truncated', 'the TC bit is set (truncated)');
 
-  let packet: ReturnType<typeof dnsPacket.decode>;
+  let packet: ReturnType<typeof DnsPacket.decode>;
   try {
-    packet = dnsPacket.decode(body);
+    packet = dnsPacket().decode(body);
   } catch (err) {
     throw bad('malformed', `it does not parse (${(err as Error).message})`, {}, err);
   }
-  if (dnsPacket.decode.bytes !== body.length) {
-    throw bad('malformed', `it does not parse (${dnsPacket.decode.bytes} of ${body.length} bytes are the message)`);
+  if (dnsPacket().decode.bytes !== body.length) {
+    throw bad('malformed', `it does not parse (${dnsPacket().decode.bytes} of ${body.length} bytes are the message)`);
   }
   if (packet.id !== 0) throw bad('id', `ID ${packet.id}, not 0`, { id: packet.id });
   const rcode = (packet as { rcode?: string }).rcode ?? 'NOERROR';

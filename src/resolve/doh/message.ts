@@ -1,5 +1,5 @@
 /** RFC 8484 requests: a DNS query in wire format (ID 0, RD set), sent by GET (?dns=base64url) or POST. */
-import dnsPacket from 'dns-packet';
+import { dnsPacket } from '../dns-packet.js';
 
 export type DohQueryType = 'A' | 'AAAA';
 
@@ -7,7 +7,7 @@ export const DNS_MESSAGE = 'application/dns-message';
 
 export function encodeQuery(name: string, type: DohQueryType): Buffer {
   // ID 0: RFC 8484 section 4.1 asks for it, so that HTTP caches see one URL per question.
-  return dnsPacket.encode({ type: 'query', id: 0, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: 'IN' }] });
+  return dnsPacket().encode({ type: 'query', id: 0, flags: dnsPacket().RECURSION_DESIRED, questions: [{ type, name, class: 'IN' }] });
 }
 
 export interface DohRequest {
