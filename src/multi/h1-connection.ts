@@ -22,6 +22,12 @@ export interface H1ConnectionOptions {
   limits?: ParserLimits | undefined;
 }
 
+/**
+ * A connection is used up to this long before the server's announced idle timeout: its clock started
+ * when it sent the response, a little before ours did.
+ */
+const KEEP_ALIVE_MARGIN = 1000;
+
 /** HTTP/1.1 marks nothing unprocessed: a request written may have been acted on. */
 const NONE: ReadonlySet<TransferImpl> = new Set();
 
@@ -44,6 +50,8 @@ export class H1Connection implements PooledConnection, ResponseHandler {
   requests = 0;
   /** Final response heads received. */
   responses = 0;
+  /** From the server's latest `Keep-Alive: timeout=N`: N seconds less KEEP_ALIVE_MARGIN, in ms. */
+  idleLimit: number | undefined;
   readonly unprocessed = NONE;
   /** The transfer whose streamed request body is being sent: nothing is pipelined behind it meanwhile. */
   uploading: TransferImpl | undefined;
@@ -54,6 +62,11 @@ export class H1Connection implements PooledConnection, ResponseHandler {
   private pausedFor: TransferImpl | undefined;
   /** The socket ended while the parser held bytes: finish once they are read. */
   private endPending = false;
+  /**
+   * The socket closed after that end, its last bytes still held for a consumer that is behind: the
+   * close is reported once they are read (or the connection is closed), not as a cut response.
+   */
+  private reportPending = false;
   /** Why it closed, when it was not a plain end. */
   private cause: HiperError | undefined;
 
@@ -137,7 +150,7 @@ export class H1Connection implements PooledConnection, ResponseHandler {
 
   /** Stops reading: the parser holds the rest of its chunk and the socket stops reading (the kernel's window closes). */
   pause(t: TransferImpl): void {
-    if (this.closed) return;
+    if (this.closed && !this.endPending) return;
     this.pausedFor = t;
     this.parser.pause();
     this.socket.pause();
@@ -151,7 +164,7 @@ export class H1Connection implements PooledConnection, ResponseHandler {
   }
 
   private readOn(): void {
-    if (this.pausedFor !== undefined || this.closed) return;
+    if (this.pausedFor !== undefined || (this.closed && !this.endPending)) return;
     try {
       this.parser.resume();
     } catch (err) {
@@ -162,6 +175,10 @@ export class H1Connection implements PooledConnection, ResponseHandler {
     if (this.endPending) {
       this.endPending = false;
       this.onSocketEnd();
+      if (this.reportPending) {
+        this.reportPending = false;
+        this.report();
+      }
       return;
     }
     this.socket.resume();
@@ -181,6 +198,12 @@ export class H1Connection implements PooledConnection, ResponseHandler {
   close(): void {
     this.closing = true;
     if (!this.closed) this.socket.destroy();
+    else if (this.reportPending) {
+      // Its socket is gone already: what it still held is dropped.
+      this.reportPending = false;
+      this.endPending = false;
+      this.report();
+    }
   }
 
   remote(): string {
@@ -202,6 +225,7 @@ export class H1Connection implements PooledConnection, ResponseHandler {
     this.bytesOutstanding = bodiless ? 0 : head.contentLength ?? Infinity;
     this.responses++;
     if (!head.keepAlive) this.closing = true;
+    else this.noteKeepAlive(head.headers);
     t.onHead(head.statusCode, head.statusMessage, httpVersionOf(head.httpVersion), head.headers, bodiless ? undefined : head.contentLength);
     if (!this.pipelinable && !this.closing && head.httpVersion === 11) {
       this.pipelinable = true;
@@ -232,6 +256,15 @@ export class H1Connection implements PooledConnection, ResponseHandler {
     else this.owner.onCapacity(this);
   }
 
+  /** The server's idle timeout, from `Keep-Alive: timeout=N` (RFC 9112 leaves it as a hint; servers close then). */
+  private noteKeepAlive(headers: Array<[string, string]>): void {
+    for (const [name, value] of headers) {
+      if (name.length !== 10 || name.toLowerCase() !== 'keep-alive') continue;
+      const m = /(?:^|[,;\s])timeout\s*=\s*(\d+)/i.exec(value);
+      if (m) this.idleLimit = Math.max(0, Number(m[1]) * 1000 - KEEP_ALIVE_MARGIN);
+    }
+  }
+
   // --- socket events
 
   private onSocketData(chunk: Buffer): void {
@@ -243,17 +276,21 @@ export class H1Connection implements PooledConnection, ResponseHandler {
   }
 
   private onSocketEnd(): void {
+    this.closing = true;
     if (this.parser.isPaused) {
       this.endPending = true;
+      // It takes no more requests: the pool stops offering it while its last bytes wait for their reader.
+      this.owner.onCapacity(this);
       return;
     }
-    this.closing = true;
     try {
       this.parser.finish();
     } catch (err) {
-      this.failCurrent(err);
+      // A response cut off by the close is a closed connection (onSocketClose), not a malformed one.
+      if ((err as HiperError).details?.reason === 'incomplete') this.cause ??= err as HiperError;
+      else this.failCurrent(err);
     }
-    this.socket.end();
+    if (!this.closed) this.socket.end();
   }
 
   /** A parse error: the response being read fails with it; the connection is done. */
@@ -272,14 +309,28 @@ export class H1Connection implements PooledConnection, ResponseHandler {
     if (this.closed) return;
     this.closed = true;
     this.closing = true;
+    if (this.endPending) {
+      this.reportPending = true;
+      return;
+    }
+    this.report();
+  }
+
+  /** The connection is gone: the response cut off fails, the unanswered go back to the owner. */
+  private report(): void {
     const unanswered = this.pipeline.splice(0);
     const first = unanswered[0];
     if (first !== undefined && first.responseStarted) {
-      // Part of its response already reached the caller: it cannot be tried again.
-      unanswered.shift();
-      first.fail(new HiperError('ERR_CONNECTION_CLOSED', `connection ${this.id} to ${this.remote()} closed in the middle of the response to ${first.info.url}`, {
-        input: first.info.url, ...(this.cause ? { cause: this.cause } : {}),
-      }));
+      if (first.handedOut) {
+        // Part of its response already reached the caller: it cannot be sent again.
+        unanswered.shift();
+        first.fail(new HiperError('ERR_CONNECTION_CLOSED', `connection ${this.id} to ${this.remote()} closed in the middle of the response to ${first.info.url}, after ${first.info.sizeDownload} body bytes`, {
+          input: first.info.url, details: { bytes: first.info.sizeDownload, tries: first.info.tries }, ...(this.cause ? { cause: this.cause } : {}),
+        }));
+      } else {
+        // Cut off before anything reached the caller: handed back like the unanswered, the owner decides.
+        first.cutOff();
+      }
     }
     this.owner.onClosed(this, unanswered);
   }

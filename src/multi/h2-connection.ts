@@ -14,7 +14,7 @@ import http2, { type ClientHttp2Session, type ClientHttp2Stream, type OutgoingHt
 import type { TLSSocket } from 'node:tls';
 import { HiperError, errnoCode } from '../shared/errors.js';
 import { remoteOf, type KeptTrace } from './kept-trace.js';
-import { H2_CANCEL, H2_NO_ERROR, H2_REFUSED_STREAM, h2Error } from './h2-errors.js';
+import { H2_CANCEL, H2_ENHANCE_YOUR_CALM, H2_NO_ERROR, H2_REFUSED_STREAM, h2Error } from './h2-errors.js';
 import { h2RequestHeaders } from './h2-headers.js';
 import { watchStream, type StreamOwner, type StreamRecord } from './h2-stream.js';
 import { pumpBody, type UploadSink } from './body/upload.js';
@@ -64,6 +64,8 @@ export class H2Connection implements PooledConnection, StreamOwner {
   readonly bytesOutstanding = 0;
   /** Streams opened on it so far. */
   requests = 0;
+  /** HTTP/2 announces no idle timeout. */
+  readonly idleLimit = undefined;
   /** Streams that got a final response head. */
   responses = 0;
   /** Streams refused by the server (REFUSED_STREAM) and sent again on this session. */
@@ -297,8 +299,16 @@ export class H2Connection implements PooledConnection, StreamOwner {
         const above = this.goaway !== undefined && (streamId === undefined || streamId > this.goaway.lastStreamId);
         if (above || code === H2_REFUSED_STREAM) this.unprocessed.add(t);
       } else {
-        t.fail(h2Error(`stream ${streamId} of connection ${this.id} to ${this.remote()} was refused twice for ${url}`, { code, frame: 'stream', input: url, ...(streamId !== undefined ? { streamId } : {}) }));
+        // Refused again on this session: another connection may be sent it (the owner's retry rules).
+        const error = h2Error(`stream ${streamId} of connection ${this.id} to ${this.remote()} was refused twice for ${url}`, { code, frame: 'stream', input: url, ...(streamId !== undefined ? { streamId } : {}) });
+        this.owner.onTurnedAway(this, t, true, error);
       }
+      return;
+    }
+    if (!answered && !destroyed && code === H2_ENHANCE_YOUR_CALM) {
+      // The server asks to slow down: an idempotent request may go once more, on a new connection.
+      const error = h2Error(`stream ${streamId} of connection ${this.id} to ${this.remote()} was reset before answering ${url}`, { code, frame: 'stream', input: url, ...(streamId !== undefined ? { streamId } : {}) });
+      this.owner.onTurnedAway(this, t, false, error);
       return;
     }
     const when = answered ? 'in the middle of the response to' : 'before answering';

@@ -14,6 +14,7 @@ export const H2_NO_ERROR = 0;
 export const H2_INTERNAL_ERROR = 2;
 export const H2_REFUSED_STREAM = 7;
 export const H2_CANCEL = 8;
+export const H2_ENHANCE_YOUR_CALM = 11;
 
 /** "REFUSED_STREAM (0x7)"; codes without a name (extensions) as "UNKNOWN (0x...)". */
 export function h2CodeName(code: number): string {

@@ -5,6 +5,7 @@
 import type { ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
 import { Readable } from 'node:stream';
 import { HiperError } from '../shared/errors.js';
+import { H2_CANCEL } from './h2-errors.js';
 import type { TransferImpl } from './transfer.js';
 
 /**
@@ -123,6 +124,9 @@ function onEnd(this: TaggedStream): void {
   if (rec.stream !== this || rec.state !== 'headed' || !rec.endStream) return;
   rec.state = 'complete';
   rec.t.complete();
+  // Answered before the request body was all sent (an early 413, say): the rest is not wanted, and a
+  // server that does not read it would keep the stream, its slot and the body's source open for good.
+  if (!this.writableFinished && !this.closed) this.close(H2_CANCEL);
 }
 
 /** The reason is read from rstCode when the stream closes; the listener keeps the error from being thrown. */

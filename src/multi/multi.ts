@@ -20,7 +20,7 @@ import { checkMultiOptions, checkTransferOptions, egressKey } from './options.js
 import { Pool } from './pool.js';
 import type { ConnectionOwner, PooledConnection } from './pooled-connection.js';
 import { prepareRequest } from './request.js';
-import { DEFAULT_MAX_TRIES, isIdempotent, isPipelinable, retryVerdict } from './retry.js';
+import { DEFAULT_MAX_TRIES, isIdempotent, isPipelinable, retryVerdict, type RetryVerdict } from './retry.js';
 import { TimerHeap } from './timers.js';
 import { TransferImpl } from './transfer.js';
 import type { MultiApi, MultiOptions, MultiStats, Transfer, TransferOptions } from './types.js';
@@ -151,22 +151,18 @@ export class Multi implements MultiApi, ConnectionOwner {
     const retry: TransferImpl[] = [];
     for (const t of unanswered) {
       if (t.ended) continue;
-      const verdict = retryVerdict({
-        idempotent: t.idempotent, replayable: t.request.source === undefined, handedOut: t.responseStarted, tries: t.info.tries, maxTries: this.o.maxTries,
-        multiplexed: conn.multiplexed, unprocessed: conn.unprocessed.has(t), progress: (this.pool.host(t.hostKey)?.answered ?? 0) > t.answeredAtSend,
-      });
+      const verdict = this.verdictFor(conn, t, conn.unprocessed.has(t));
       if (verdict === 'retry') {
-        t.state = 'queued';
-        t.carrier = undefined;
-        t.minConnectionId = this.pool.nextConnectionId;
-        this.retries++;
-        retry.push(t);
-      } else if (verdict === 'ERR_PIPELINE_ABORTED') {
-        t.fail(new HiperError(verdict, `connection ${conn.id} to ${conn.remote()} closed before answering ${t.info.url}, sent ${t.info.tries} time${t.info.tries === 1 ? '' : 's'} without an answer`, {
-          input: t.info.url, details: { tries: t.info.tries },
-        }));
+        retry.push(this.requeued(t));
       } else {
-        t.fail(new HiperError(verdict, `connection ${conn.id} to ${conn.remote()} closed before answering ${t.method} ${t.info.url}, which is not retried (not idempotent)`, { input: t.info.url }));
+        const bytes = t.cutOffBytes;
+        const how = bytes === undefined ? 'before answering' : `in the middle of the response (after ${bytes} body bytes) to`;
+        const details = { tries: t.info.tries, bytes: bytes ?? 0 };
+        if (verdict === 'ERR_PIPELINE_ABORTED') {
+          t.fail(new HiperError(verdict, `connection ${conn.id} to ${conn.remote()} closed ${how} ${t.info.url}, sent ${t.info.tries} time${t.info.tries === 1 ? '' : 's'} without a whole answer`, { input: t.info.url, details }));
+        } else {
+          t.fail(new HiperError(verdict, `connection ${conn.id} to ${conn.remote()} closed ${how} ${t.method} ${t.info.url}, which is not sent again (${t.idempotent ? 'its body was streamed' : 'not idempotent'})`, { input: t.info.url, details }));
+        }
       }
     }
     // Back to the front of their hosts' lines, in their order.
@@ -181,6 +177,33 @@ export class Multi implements MultiApi, ConnectionOwner {
     }
     for (const h of hosts) this.dispatcher.dispatch(h);
     this.dispatcher.feedStarved();
+  }
+
+  onTurnedAway(conn: PooledConnection, t: TransferImpl, unprocessed: boolean, error: HiperError): void {
+    if (t.ended) return;
+    if (this.verdictFor(conn, t, unprocessed) !== 'retry') {
+      t.fail(error);
+      return;
+    }
+    const home = this.pool.hostOf(t);
+    home.waiting.pushFront([this.requeued(t)]);
+    this.dispatcher.dispatch(home);
+  }
+
+  private verdictFor(conn: PooledConnection, t: TransferImpl, unprocessed: boolean): RetryVerdict {
+    return retryVerdict({
+      idempotent: t.idempotent, replayable: t.request.source === undefined, handedOut: t.handedOut, tries: t.info.tries, maxTries: this.o.maxTries,
+      multiplexed: conn.multiplexed, unprocessed, progress: (this.pool.host(t.hostKey)?.answered ?? 0) > t.answeredAtPreviousSend,
+    });
+  }
+
+  /** Back to waiting, for a connection newer than any now open. */
+  private requeued(t: TransferImpl): TransferImpl {
+    t.state = 'queued';
+    t.carrier = undefined;
+    t.minConnectionId = this.pool.nextConnectionId;
+    this.retries++;
+    return t;
   }
 
   // --- the links under the connections
@@ -226,7 +249,8 @@ export class Multi implements MultiApi, ConnectionOwner {
   private armLowSpeed(t: TransferImpl, { bytes, seconds }: { bytes: number; seconds: number }): void {
     t.lowSpeedTimer = this.timers.add(seconds * 1000, () => {
       const got = t.info.sizeDownload - t.bytesAtLastCheck;
-      if (got < bytes * seconds) {
+      // Slow because its own reader is behind is not a slow server (libcurl exempts paused transfers too).
+      if (got < bytes * seconds && !t.held) {
         t.fail(new HiperError('ERR_TIMEOUT', `the transfer of ${t.info.url} was slower than ${bytes} bytes/s for ${seconds} s (${got} bytes)`, { input: t.info.url }));
         return;
       }

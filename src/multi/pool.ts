@@ -172,7 +172,7 @@ export class Pool {
       entry.idleSince = -1;
       this.idleAll.delete(entry);
     }
-    t.answeredAtSend = host.answered;
+    t.noteHostAnswers(host.answered);
     entry.conn.send(t);
     t.noteConnection(entry.conn.trace);
     this.updateRoom(entry, host);
@@ -205,13 +205,25 @@ export class Pool {
     entry.idleSince = this.clock.now();
     this.idleAll.add(entry);
     for (const h of entry.hosts) h.pushIdle(entry);
-    entry.idleTimer ??= this.timers.add(this.limits.maxIdleTime, () => this.idleExpired(entry));
+    const limit = this.idleLimitOf(entry);
+    // A server's own shorter timeout (which can change with each response) sets the timer anew.
+    if (entry.conn.idleLimit !== undefined && entry.idleTimer !== undefined) {
+      this.timers.cancel(entry.idleTimer);
+      entry.idleTimer = undefined;
+    }
+    entry.idleTimer ??= this.timers.add(limit, () => this.idleExpired(entry));
+  }
+
+  /** How long the connection may stay idle: the Multi's maxIdleTime, or the server's shorter timeout. */
+  private idleLimitOf(entry: PoolEntry): number {
+    const server = entry.conn.idleLimit;
+    return server !== undefined && server < this.limits.maxIdleTime ? server : this.limits.maxIdleTime;
   }
 
   private idleExpired(entry: PoolEntry): void {
     entry.idleTimer = undefined;
     if (entry.idleSince < 0 || !this.entries.has(entry.conn)) return;
-    const due = entry.idleSince + this.limits.maxIdleTime;
+    const due = entry.idleSince + this.idleLimitOf(entry);
     const now = this.clock.now();
     if (now >= due) this.closeIdle(entry, true);
     else entry.idleTimer = this.timers.add(due - now, () => this.idleExpired(entry));

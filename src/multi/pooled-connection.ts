@@ -5,6 +5,7 @@
  * the pool's record of it (PoolEntry, host.ts).
  */
 import type { Socket } from 'node:net';
+import type { HiperError } from '../shared/errors.js';
 import type { KeptTrace } from './kept-trace.js';
 import type { Carrier, TransferImpl } from './transfer.js';
 
@@ -25,6 +26,11 @@ export interface PooledConnection extends Carrier {
   readonly bytesOutstanding: number;
   /** Final response heads received on it. */
   readonly responses: number;
+  /**
+   * How long it may stay idle and still be used, ms, when the server said how long it keeps an idle
+   * connection (HTTP/1.1 `Keep-Alive: timeout=N`, less a margin); undefined when it did not say.
+   */
+  readonly idleLimit: number | undefined;
   /**
    * Of the transfers handed back by onClosed, those the server certainly did not process (RFC 9113
    * §8.7: above a GOAWAY's last stream id, or refused); always empty for HTTP/1.1.
@@ -52,4 +58,10 @@ export interface ConnectionOwner {
    * those whose response was cut off have already failed.
    */
   onClosed(conn: PooledConnection, unanswered: TransferImpl[]): void;
+  /**
+   * The connection stays, but the server turned one request away before any answer (an HTTP/2 stream
+   * reset with REFUSED_STREAM or ENHANCE_YOUR_CALM): the owner sends it again elsewhere when the retry
+   * rules allow (`unprocessed`: the server certainly did not act on it), else it fails with `error`.
+   */
+  onTurnedAway(conn: PooledConnection, t: TransferImpl, unprocessed: boolean, error: HiperError): void;
 }

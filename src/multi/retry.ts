@@ -9,7 +9,8 @@
  * be sent again (a streamed body was read as it was sent).
  *
  * How often: once; and again while the server keeps making progress (its host answered some request
- * since this one was last sent, as a server's keepalive_requests does), up to `maxTries` sends in all.
+ * since this one's previous try, as a server's keepalive_requests does), up to `maxTries` sends in all.
+ * So a request fails only after two tries in a row with no answer to anyone between them.
  */
 
 /** What the decision looks at. */
@@ -28,7 +29,7 @@ export interface HandedBack {
   multiplexed: boolean;
   /** The connection marked it unprocessed (only sessions do). */
   unprocessed: boolean;
-  /** Its host answered some request since this one was last sent. */
+  /** Its host answered some request since this one's previous try (the send before the last). */
   progress: boolean;
 }
 

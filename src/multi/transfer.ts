@@ -72,10 +72,21 @@ export class TransferImpl implements Transfer {
   carrier: Carrier | undefined;
   /** A retry must go on a connection newer than the one that failed it. */
   minConnectionId = 0;
-  /** Its host's count of answered transfers when it was last sent (progress is an answer since). */
-  answeredAtSend = 0;
-  /** Something of the response reached the caller: a retry would deliver it twice. */
+  /**
+   * Its host's count of answered transfers when it was sent the time before last: progress, for a retry,
+   * is an answer since then, so that a request fails only after two tries in a row with no answer between.
+   */
+  answeredAtPreviousSend = 0;
+  private answeredAtSend = 0;
+  /** The first byte of a response arrived. */
   responseStarted = false;
+  /**
+   * Something of the response reached the caller (its head through onHeaders or `response`, a body
+   * slice through onData or the stream): sending the request again would deliver it twice.
+   */
+  handedOut = false;
+  /** Body bytes of a response that was cut off before anything reached the caller (the last one). */
+  cutOffBytes: number | undefined;
   /** Timers of the Multi's heap that belong to this transfer. */
   timer: TimerEntry | undefined;
   lowSpeedTimer: TimerEntry | undefined;
@@ -143,6 +154,12 @@ export class TransferImpl implements Transfer {
     return this.clock.now() - this.info.startTime;
   }
 
+  /** It is about to be sent while its host has answered `answered` transfers. */
+  noteHostAnswers(answered: number): void {
+    this.answeredAtPreviousSend = this.info.tries === 0 ? answered : this.answeredAtSend;
+    this.answeredAtSend = answered;
+  }
+
   /** The request was written on a connection. */
   sent(carrier: Carrier, position: number, reused: boolean): void {
     this.state = 'sent';
@@ -184,6 +201,7 @@ export class TransferImpl implements Transfer {
     this.info.status = statusCode;
     this.info.httpVersion = httpVersion;
     if (contentLength !== undefined && this.tooLarge(contentLength, true)) return;
+    if (this.mode === 'stream' || this.options.onHeaders !== undefined) this.handedOut = true;
     // node:http2 may hand over the first slices before it emits the head: what they made is kept.
     if (this.mode === 'buffered') this.collector ??= new BodyCollector(contentLength);
     else if (this.mode === 'stream') {
@@ -263,6 +281,7 @@ export class TransferImpl implements Transfer {
   // --- onData: a promise it returns holds the connection until it settles
 
   private callData(chunk: Buffer): void {
+    this.handedOut = true;
     let r: unknown;
     try {
       r = this.options.onData!(chunk);
@@ -288,6 +307,11 @@ export class TransferImpl implements Transfer {
     if (this.completeAfterPending) this.complete();
   }
 
+  /** Its own reader holds its connection (an onData promise, a stream read slower than it comes). */
+  get held(): boolean {
+    return this.holding;
+  }
+
   private hold(): void {
     if (this.holding || this.carrier === undefined) return;
     this.holding = true;
@@ -311,6 +335,21 @@ export class TransferImpl implements Transfer {
 
   private callbackFailed(err: unknown): void {
     this.fail(new HiperError('ERR_ABORTED', `a callback of the transfer of ${this.info.url} threw: ${(err as Error)?.message ?? String(err)}`, { input: this.info.url, cause: err }));
+  }
+
+  /**
+   * The connection closed in the middle of the response, before anything of it reached the caller: what
+   * was gathered is dropped, so that the request can be sent again as if never answered.
+   */
+  cutOff(): void {
+    this.cutOffBytes = this.info.sizeDownload;
+    this.responseStarted = false;
+    this.head = undefined;
+    this.collector = undefined;
+    this.trailers = [];
+    this.info.sizeDownload = 0;
+    delete this.info.status;
+    delete this.info.httpVersion;
   }
 
   onTrailers(trailers: Array<[string, string]>): void {

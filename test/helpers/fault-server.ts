@@ -37,6 +37,8 @@ export interface FaultServerOptions {
   truncateRate?: number;
   /** Probability of a `100 Continue` before a response; default 0. */
   informationalRate?: number;
+  /** Probability that a connection the server ends on purpose is reset (RST) rather than closed (FIN); default 0. */
+  resetRate?: number;
 }
 
 export type Framing = 'length' | 'chunked' | 'close' | 'none';
@@ -50,6 +52,8 @@ export interface FaultLogEntry {
   framing: Framing;
   /** What the server did after (or instead of) completing this response. */
   fault?: 'connection-close' | 'close-after' | 'close-delimited' | 'truncated';
+  /** The connection was then reset (RST) rather than closed. */
+  reset?: boolean;
 }
 
 export interface FaultServerStats {
@@ -118,9 +122,10 @@ function chunkedBody(body: Buffer, rng: Prng): Buffer {
 
 interface Outgoing {
   data: Buffer;
-  /** After the last byte: count a complete response, and/or end the connection. */
+  /** After the last byte: count a complete response, and/or end the connection (with a RST when `reset`). */
   response: boolean;
   end: boolean;
+  reset: boolean;
 }
 
 interface Request {
@@ -214,11 +219,13 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
         entry.fault = 'close-after';
       }
       const end = entry.fault !== undefined;
+      const reset = end && rng.chance(options.resetRate ?? 0);
       if (end) {
         closing = true;
         stats.closes++;
       }
-      queue.push({ data, response: complete, end });
+      if (reset) entry.reset = true;
+      queue.push({ data, response: complete, end, reset });
     }
 
     async function pump(): Promise<void> {
@@ -231,6 +238,7 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
           const pieces: Buffer[] = [];
           let taken = 0;
           let end = false;
+          let reset = false;
           while (taken < size && queue.length > 0) {
             const head = queue[0]!;
             const n = Math.min(size - taken, head.data.length);
@@ -242,12 +250,14 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
             if (head.response) stats.responses++;
             if (head.end) {
               end = true;
+              reset = head.reset;
               break;
             }
           }
           const ok = socket.write(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces));
           if (end) {
-            socket.end();
+            if (reset) socket.resetAndDestroy();
+            else socket.end();
             return;
           }
           if (!ok) await Promise.race([once(socket, 'drain'), once(socket, 'close')]);
@@ -271,7 +281,7 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
       if (bad && !closing) {
         stats.badRequests++;
         closing = true;
-        queue.push({ data: Buffer.from('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'), response: true, end: true });
+        queue.push({ data: Buffer.from('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'), response: true, end: true, reset: false });
       }
       void pump();
     });

@@ -6,7 +6,8 @@
  *   127.0.0.1:5353            DNS over UDP and TCP
  *
  * Every HTTP request is answered with the address it came from, one line; /status/NNN answers with that
- * status. The DNS answers come from README_ZONE. The ports are fixed, so this runs only in a network
+ * status; /bytes/N answers N bytes of "x"; /upload reads the request body and answers its size and
+ * framing ("N bytes, chunked" or "N bytes, content-length"). The DNS answers come from README_ZONE. The ports are fixed, so this runs only in a network
  * namespace of its own (readme-runner.ts).
  */
 import { once } from 'node:events';
@@ -23,6 +24,18 @@ type Request = http.IncomingMessage | http2.Http2ServerRequest;
 type Response = http.ServerResponse | http2.Http2ServerResponse;
 
 function whoAmI(req: Request, res: Response): void {
+  const bytes = /^\/bytes\/(\d+)$/.exec(req.url ?? '');
+  if (bytes) {
+    (res as http.ServerResponse).writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes[1] });
+    res.end(Buffer.alloc(Number(bytes[1]), 'x'));
+    return;
+  }
+  if (req.url === '/upload') {
+    let n = 0;
+    req.on('data', (c: Buffer) => (n += c.length));
+    req.on('end', () => res.end(`${n} bytes, ${req.headers['content-length'] !== undefined ? 'content-length' : 'chunked'}\n`));
+    return;
+  }
   const status = Number(/^\/status\/(\d{3})$/.exec(req.url ?? '')?.[1] ?? 200);
   (res as http.ServerResponse).writeHead(status, { 'content-type': 'text/plain' });
   res.end(`${req.socket.remoteAddress?.replace(/^::ffff:/, '')}\n`);

@@ -1,12 +1,17 @@
 /**
  * A buffered response body, gathered so that memory stays within a small constant of its size whatever
- * the slicing: with a known length, one allocation filled in place; without one, slices copied into
+ * the slicing: with a known length (up to 64 MiB), one allocation filled in place; otherwise, slices copied into
  * blocks that grow with the body, joined once at the end. No slice of a socket read is kept (a kept
  * slice pins its whole read, and costs an object per slice: about 130 bytes per 1-byte chunk).
  */
 
 /** The first block of a body of unknown length; later blocks grow with what was gathered. */
 const FIRST_BLOCK = 16 * 1024;
+/**
+ * A Content-Length up to this is allocated at once; above it the body is gathered in blocks as it
+ * comes, so that a head announcing gigabytes reserves nothing before the bytes arrive.
+ */
+const ALLOCATE_AT_ONCE = 64 * 1024 * 1024;
 /** Blocks stop growing here: a body of unknown length wastes at most this much at its end. */
 const LARGEST_BLOCK = 4 * 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
@@ -21,7 +26,7 @@ export class BodyCollector {
 
   /** `expected`: the Content-Length, when the response gave one. */
   constructor(expected: number | undefined) {
-    this.block = expected === undefined ? EMPTY : Buffer.allocUnsafe(expected);
+    this.block = expected === undefined || expected > ALLOCATE_AT_ONCE ? EMPTY : Buffer.allocUnsafe(expected);
   }
 
   get size(): number {

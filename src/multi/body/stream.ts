@@ -68,7 +68,9 @@ export class ResponseBody implements AsyncIterable<Buffer> {
     const w = this.waiter;
     if (w !== undefined && this.head === this.queue.length) {
       this.waiter = undefined;
-      w.resolve({ value: undefined, done: true });
+      // A reader already waiting gets the error, not a clean end: a cut body must never look whole.
+      if (this.error !== undefined) w.reject(this.error);
+      else w.resolve({ value: undefined, done: true });
     }
   }
 
@@ -77,11 +79,6 @@ export class ResponseBody implements AsyncIterable<Buffer> {
     if (this.ended) return;
     this.error = error;
     this.end();
-    const w = this.waiter;
-    if (w !== undefined) {
-      this.waiter = undefined;
-      w.reject(error);
-    }
   }
 
   // --- the reading side

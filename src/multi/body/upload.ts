@@ -61,14 +61,18 @@ const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 export async function pumpBody(source: BodySource, sink: UploadSink, o: PumpOptions): Promise<number | undefined> {
   let sent = 0;
   const it = source[Symbol.asyncIterator]();
+  /** The source ended or failed by itself: nothing to close. */
+  let over = false;
   try {
     for (;;) {
       let r: IteratorResult<Uint8Array | string>;
       try {
         r = await it.next();
       } catch (err) {
+        over = true;
         throw readError(o.url, `its body source failed after ${sent} bytes: ${(err as Error)?.message ?? String(err)}`, err);
       }
+      if (r.done) over = true;
       if (sink.stopped) return undefined;
       if (r.done) break;
       const chunk = asBuffer(r.value, o.url);
@@ -90,7 +94,8 @@ export async function pumpBody(source: BodySource, sink: UploadSink, o: PumpOpti
       if (sink.stopped) return undefined;
     }
   } finally {
-    if (sink.stopped) await it.return?.().catch(() => {});
+    // Stopped, or refused (too many bytes, not bytes): the source is closed (a file stream's descriptor).
+    if (!over) await it.return?.().catch(() => {});
   }
   if (o.length !== undefined && sent !== o.length) throw readError(o.url, `its body source gave ${sent} of the ${o.length} bytes announced`);
   if (o.chunked) sink.write(LAST_CHUNK);

@@ -112,6 +112,8 @@ export class ResponseParser implements ResponseParserApi {
   private teSeen = false;
   private teChunkedLast = false;
   private teChunkedEarlier = false;
+  /** A transfer coding other than chunked (gzip, deflate...) was listed. */
+  private teOther = false;
   private connClose = false;
   private connKeepAlive = false;
   private keepAlive = true;
@@ -275,14 +277,18 @@ export class ResponseParser implements ResponseParserApi {
     this.teSeen = false;
     this.teChunkedLast = false;
     this.teChunkedEarlier = false;
+    this.teOther = false;
     this.connClose = false;
     this.connKeepAlive = false;
   }
 
-  /** Reads lines while in a line state; returns where the line part ended. */
+  /**
+   * Reads lines while in a line state; returns where the line part ended. A callback that paused (in
+   * onResponseStart, onInformational) stops it before the next line, as at any other step.
+   */
   private readLines(chunk: Buffer, pos: number): number {
     const end = chunk.length;
-    while (pos < end) {
+    while (pos < end && !this.paused) {
       if (this.state === HEADERS && this.lineLen === 0) {
         const next = this.headerLine(chunk, pos, end);
         if (next >= 0) {
@@ -463,6 +469,7 @@ export class ResponseParser implements ResponseParserApi {
           this.forEachElement(buf, vs, ve, (a, b) => {
             if (this.teChunkedLast) this.teChunkedEarlier = true;
             this.teChunkedLast = equalsLower(buf, a, b, CHUNKED);
+            if (!this.teChunkedLast) this.teOther = true;
           });
         }
         return;
@@ -544,6 +551,11 @@ export class ResponseParser implements ResponseParserApi {
         const te = this.headerValues(TRANSFER_ENCODING);
         this.fail('bad-transfer-encoding', `Transfer-Encoding "${te}" does not end in a single chunked`, te);
       }
+    }
+    if (this.teOther && this.method !== 'HEAD' && status !== 204 && status !== 304) {
+      // Never hand coded bytes on as if they were the body.
+      const te = this.headerValues(TRANSFER_ENCODING);
+      this.fail('unsupported-transfer-coding', `Transfer-Encoding "${te}": hiper decodes no transfer coding but chunked`, te);
     }
     if (this.method === 'CONNECT' && status < 300) this.fail('connect-unsupported', 'CONNECT tunnels are not supported', 'CONNECT');
     const noBody = this.method === 'HEAD' || status === 204 || status === 304;

@@ -82,6 +82,7 @@ export type ParseErrorReason =
   | 'switching-protocols-unsupported'
   | 'connect-unsupported'
   | 'too-many-informational'
+  | 'unsupported-transfer-coding'
   | 'incomplete';
 
 export interface ResponseParserApi {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { HiperError } from '../../../src/shared/index.js';
 import { parse, splitAt, summary } from './recorder.js';
 
-interface ResponseModel {
+export interface ResponseModel {
   method: 'GET' | 'HEAD';
   status: number;
   informational: number[];
@@ -36,7 +36,7 @@ function hasBody(m: ResponseModel): boolean {
 }
 
 /** The wire bytes of one response; `closeDelimited` sends the body without framing (ended by EOF). */
-function encode(m: ResponseModel, closeDelimited: boolean): Buffer {
+export function encode(m: ResponseModel, closeDelimited: boolean): Buffer {
   const parts: Buffer[] = [];
   for (const s of m.informational) parts.push(Buffer.from(`HTTP/1.1 ${s} Interim\r\nX-Info: ${s}\r\n\r\n`));
   let head = `HTTP/1.1 ${m.status} Reason\r\n`;
@@ -86,7 +86,7 @@ function expected(models: ResponseModel[], closeLast: boolean): unknown[] {
   });
 }
 
-const scenario = fc.record({
+export const scenario = fc.record({
   models: fc.array(responseModel, { minLength: 1, maxLength: 6 }),
   closeLast: fc.boolean(),
   cuts: fc.array(fc.nat(), { maxLength: 40 }),

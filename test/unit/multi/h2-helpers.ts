@@ -3,6 +3,7 @@
  * connection's calls and feeds it from a queue while it has room (the Multi's job, reduced to a loop),
  * and connecting to an h2 server with hiper's connect().
  */
+import type { HiperError } from '../../../src/shared/errors.js';
 import { EventEmitter, once } from 'node:events';
 import type { TLSSocket } from 'node:tls';
 import { connect } from '../../../src/connect/index.js';
@@ -33,6 +34,7 @@ export function makeTransfer(options: TransferOptions): TransferImpl {
 export class FakeOwner extends EventEmitter {
   capacityCalls = 0;
   readonly closedCalls: TransferImpl[][] = [];
+  readonly turnedAway: TransferImpl[] = [];
   readonly queue: TransferImpl[] = [];
   /** Most streams open at once, and whether the queue ever found the connection full. */
   peakDepth = 0;
@@ -46,6 +48,13 @@ export class FakeOwner extends EventEmitter {
 
   onClosed(_conn: H2Connection, unanswered: TransferImpl[]): void {
     this.closedCalls.push(unanswered);
+    this.emit('event');
+  }
+
+  /** No other connection here: a request the server turned away ends with the connection's error. */
+  onTurnedAway(_conn: H2Connection, t: TransferImpl, _unprocessed: boolean, error: HiperError): void {
+    this.turnedAway.push(t);
+    t.fail(error);
     this.emit('event');
   }
 

@@ -325,7 +325,7 @@ describe('Multi', function () {
       await assert.rejects(multi.add({ url: `http://127.0.0.1:${raw.port}/` }).done, (err: unknown) => {
         code('ERR_PIPELINE_ABORTED')(err);
         assert.equal((err as HiperError).details.tries, 2);
-        assert.match((err as Error).message, /sent 2 times without an answer/);
+        assert.match((err as Error).message, /sent 2 times without a whole answer/);
         return true;
       });
       assert.equal(raw.connections, 2);
@@ -393,6 +393,26 @@ describe('Multi', function () {
       await new Promise<void>((resolve) => { const poll = (): void => { if (t.info.sizeDownload > 0) resolve(); else setTimeout(poll, 5); }; poll(); });
       clock.advance(2000);
       await assert.rejects(t.done, (e: unknown) => code('ERR_TIMEOUT')(e) && /slower than 10 bytes\/s/.test((e as Error).message));
+      await multi.close();
+      await raw.close();
+    });
+
+    it('a low-speed limit does not end a transfer that its own reader holds (an onData promise pending)', async () => {
+      const raw = await rawServer((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabc'));
+      const clock = new FakeClock();
+      const multi = new Multi({ clock });
+      let release!: () => void;
+      const reading = new Promise<void>((r) => (release = r));
+      let first!: () => void;
+      const arrived = new Promise<void>((r) => (first = r));
+      const t = multi.add({ url: `http://127.0.0.1:${raw.port}/`, lowSpeed: { bytes: 10, seconds: 2 }, onData: () => { first(); return reading; } });
+      await arrived;
+      clock.advance(4000);
+      assert.equal(t.info.error, undefined, 'held by its reader: not slow');
+      release();
+      await new Promise((r) => setImmediate(r));
+      clock.advance(2000);
+      await assert.rejects(t.done, code('ERR_TIMEOUT'));
       await multi.close();
       await raw.close();
     });
