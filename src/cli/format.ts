@@ -57,7 +57,8 @@ export function attemptLine(a: Attempt): string {
 
 /** The plan, each skip and attempt, and the winner: what `hiper connect` and `get -v` print. */
 export function traceLines(trace: ConnectTrace): string[] {
-  const lines = [`connect ${trace.host}:${trace.port}: ${trace.addresses.length} address${trace.addresses.length === 1 ? '' : 'es'} in ${ms(trace.timings.namelookup)}`];
+  const asked = trace.requested !== undefined ? ` for ${trace.requested.host}:${trace.requested.port} (connect-to)` : '';
+  const lines = [`connect ${trace.host}:${trace.port}${asked}: ${trace.addresses.length} address${trace.addresses.length === 1 ? '' : 'es'} in ${ms(trace.timings.namelookup)}`];
   trace.addresses.forEach((a, i) => lines.push(addressLine(a, i)));
   for (const s of trace.skips) lines.push(skipLine(s));
   for (const a of trace.attempts) lines.push(attemptLine(a));
@@ -67,6 +68,7 @@ export function traceLines(trace: ConnectTrace): string[] {
   const tls = trace.alpn !== undefined || trace.tlsVersion !== undefined ? `, ${trace.tlsVersion ?? 'TLS'} ${trace.alpn ?? ''} in ${ms((trace.timings.appconnect ?? 0) - trace.timings.connect)}`.trimEnd() : '';
   lines.push(`connected ${hostPort(trace.local.address, trace.local.port)} -> ${hostPort(trace.remote.address, trace.remote.port, trace.remote.family)}${via} (${bindWords(trace.bindMethod)}${link}) at ${ms(trace.timings.connect)}${tls}`);
   if (trace.egressWarning !== undefined) lines.push(`warning: ${trace.egressWarning}`);
+  if (trace.tlsName !== undefined) lines.push(`tls name ${trace.tlsName} (SNI and certificate check)`);
   return lines;
 }
 

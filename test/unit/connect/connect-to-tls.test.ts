@@ -45,10 +45,15 @@ describe('connectTo and TLS names: the URL host is verified and sent as SNI, nev
       const cert = makeCert(c.names);
       const server = await tlsServer(cert);
       try {
-        const r = await runCli(['get', '-s', '--cacert', cert.certPath, '--resolve', `target.test:${server.port}:127.0.0.1`,
+        const r = await runCli(['get', '-s', '-S', '-v', '--cacert', cert.certPath, '--resolve', `target.test:${server.port}:127.0.0.1`,
           '--connect-to', `origin.test:443:target.test:${server.port}`, 'https://origin.test/']);
         assert.equal(r.code, c.exit, r.err);
-        if (c.exit === 0) assert.equal(r.out, 'ok');
+        if (c.exit === 0) {
+          assert.equal(r.out, 'ok');
+          // -v names both: where the connection went, for which host, and the name TLS checked.
+          assert.match(r.err, new RegExp(`connect target\\.test:${server.port} for origin\\.test:443 \\(connect-to\\)`));
+          assert.match(r.err, /tls name origin\.test \(SNI and certificate check\)/);
+        }
         assert.deepEqual(server.sni, ['origin.test']);
       } finally {
         await server.close();
