@@ -101,13 +101,14 @@ export function flag(values: Values, name: string): boolean {
 }
 
 /** A number flag: `kind` says what is allowed; the message names the flag and the value. */
-export function num(values: Values, name: string, kind: 'int>=0' | 'int>=1' | 'seconds'): number | undefined {
+export function num(values: Values, name: string, kind: 'int>=0' | 'int>=1' | 'seconds' | 'seconds>=0'): number | undefined {
   const raw = str(values, name);
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  const ok = raw.trim() !== '' && Number.isFinite(n) && (kind === 'seconds' ? n > 0 : Number.isInteger(n) && n >= (kind === 'int>=1' ? 1 : 0));
+  const ok = raw.trim() !== '' && Number.isFinite(n)
+    && (kind === 'seconds' ? n > 0 : kind === 'seconds>=0' ? n >= 0 : Number.isInteger(n) && n >= (kind === 'int>=1' ? 1 : 0));
   if (!ok) {
-    const expected = kind === 'seconds' ? 'a number of seconds > 0' : kind === 'int>=1' ? 'an integer >= 1' : 'an integer >= 0';
+    const expected = kind === 'seconds' ? 'a number of seconds > 0' : kind === 'seconds>=0' ? 'a number of seconds >= 0' : kind === 'int>=1' ? 'an integer >= 1' : 'an integer >= 0';
     throw usageError(`--${name}`, `--${name} expects ${expected}, got "${raw}"`);
   }
   return n;

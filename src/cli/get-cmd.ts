@@ -23,6 +23,7 @@ import { dataBody, uploadSource, uploadUrl, type Body, type DataPart, type Uploa
 import { waterfallSvg } from './waterfall.js';
 import { parseWriteOut, renderWriteOut, type WriteOutFormat } from './write-out.js';
 import { GET_USAGE } from './usage.js';
+import type { RetryEvent, RetryReason } from '../multi/curl-retry.js';
 
 
 const GET_FLAGS = {
@@ -47,12 +48,46 @@ const GET_FLAGS = {
   'write-out': { type: 'string', short: 'w' },
   verbose: { type: 'boolean', short: 'v' },
   waterfall: { type: 'string' },
+  retry: { type: 'string' },
+  'retry-delay': { type: 'string' },
+  'retry-max-time': { type: 'string' },
+  'retry-all-errors': { type: 'boolean' },
+  'retry-connrefused': { type: 'boolean' },
 } as const;
 
 /** curl -Z's default --parallel-max. */
 const DEFAULT_PARALLEL_MAX = 50;
 /** curl's exit code for --fail on HTTP >= 400. */
 const EXIT_HTTP_ERROR = 22;
+
+/** How curl 7.88 names each reason in its retry warning. */
+const RETRY_PROBLEMS: Record<RetryReason, string> = {
+  all: '(retrying all errors)', timeout: ': timeout', transient: ': transient error', connrefused: ': connection refused', http: ': HTTP error',
+};
+
+/**
+ * curl's warning before a retry, wrapped as curl 7.88 wraps its warnings: 70 characters after the
+ * prefix, its own newline counted, cut at a space.
+ */
+export function retryWarning(e: Pick<RetryEvent, 'reason' | 'delay' | 'left'>): string {
+  const text = `Problem ${RETRY_PROBLEMS[e.reason]}. Will retry in ${Math.floor(e.delay / 1000)} seconds. ${e.left} retries left.\n`;
+  const prefix = 'Warning: ';
+  const width = 79 - prefix.length;
+  let out = '';
+  let rest = text;
+  while (rest.length > 0) {
+    if (rest.length <= width) {
+      out += `${prefix}${rest}`;
+      break;
+    }
+    let cut = width - 1;
+    while (cut > 0 && rest[cut] !== ' ') cut--;
+    if (cut === 0) cut = width - 1;
+    out += `${prefix}${rest.slice(0, cut + 1)}\n`;
+    rest = rest.slice(cut + 1);
+  }
+  return out;
+}
 
 /** -H "Name: value" as curl takes it (a name without a colon is an error here). */
 export function parseHeader(h: string): [string, string] {
@@ -121,6 +156,19 @@ function plan(args: string[]): Plan {
     ...(maxFilesize !== undefined ? { maxBodySize: maxFilesize } : {}),
     resolve: { ...resolveFlags, ...(egress.family ? { family: egress.family } : {}) },
   };
+  // curl: --retry 0 retries nothing; --retry-delay 0 is the default backoff, --retry-max-time 0 no limit.
+  const retryCount = num(values, 'retry', 'int>=0') ?? 0;
+  const retryDelay = num(values, 'retry-delay', 'seconds>=0');
+  const retryMaxTime = num(values, 'retry-max-time', 'seconds>=0');
+  if (retryCount > 0) {
+    transfer.retry = {
+      count: retryCount,
+      ...(retryDelay ? { delay: retryDelay * 1000 } : {}),
+      ...(retryMaxTime ? { maxTime: retryMaxTime * 1000 } : {}),
+      ...(flag(values, 'retry-all-errors') ? { allErrors: true } : {}),
+      ...(flag(values, 'retry-connrefused') ? { connRefused: true } : {}),
+    };
+  }
   const pipeline = num(values, 'pipeline', 'int>=1');
   const multi = {
     ...(pipeline !== undefined ? { pipelining: true, maxPipelineLength: pipeline } : {}),
@@ -244,12 +292,22 @@ export async function getCommand(args: string[], io: Io = stdio): Promise<number
       return bodyTo?.write(chunk);
     };
 
+    // As curl: each run's error (with -S, or without -s), then the warning (without -s).
+    const onRetry = (e: RetryEvent): void => {
+      progress.clear();
+      if (showErrors && !json) {
+        if (e.error !== undefined) io.err.write(`hiper: (${exitCodeOf(e.error)}) ${url}: ${e.error.message}\n`);
+        else if (fail && e.status !== undefined) io.err.write(`hiper: (22) ${url}: the requested URL returned error: ${e.status}\n`);
+      }
+      if (!silent) io.err.write(retryWarning(e));
+    };
     let upload: UploadSource | undefined;
     let body: Body | undefined;
     try {
       upload = p.uploads[i] !== undefined ? uploadSource(p.uploads[i]!, io.in ?? (() => process.stdin)) : undefined;
       body = upload?.body ?? p.data?.();
-      t = multi.add({ ...transfer, url, method, ...(body !== undefined ? { body } : {}), onHeaders, onData });
+      const retry = transfer.retry !== undefined ? { retry: { ...transfer.retry, onRetry } } : {};
+      t = multi.add({ ...transfer, url, method, ...(body !== undefined ? { body } : {}), onHeaders, onData, ...retry });
     } catch (error) {
       upload?.close();
       outcomes[i] = { url, error, info: failedInfo(url, method, error) };
@@ -370,7 +428,7 @@ function failedInfo(url: string, method: string, error: unknown): TransferInfo {
   return {
     id: 0, url, method, startTime: performance.now(),
     timings: { namelookup: 0, connect: 0, appconnect: 0, pretransfer: 0, starttransfer: 0, total: 0 },
-    reused: false, numConnects: 0, pipelinePosition: 0, tries: 0, sizeUpload: 0, sizeDownload: 0,
+    reused: false, numConnects: 0, pipelinePosition: 0, tries: 0, retries: 0, sizeUpload: 0, sizeDownload: 0,
     ...(error instanceof HiperError ? { error: error.code } : {}),
   };
 }

@@ -7,7 +7,7 @@ import { WRITE_OUT_VARIABLES } from './write-out.js';
 
 export const RESOLVE_USAGE = 'resolve HOST [-4|-6] [--dns-servers LIST] [--dns-interface IF] [--dns-ipv4-addr A] [--dns-ipv6-addr A] [--strict] [--doh-url URL [--interface SPEC|--dns-interface IF] [--strict] [--cacert FILE] [-k]] [--resolve H:P:A[,A]] [--json]';
 export const CONNECT_USAGE = 'connect HOST PORT [--interface SPEC] [--local-port N[-M]] [-4|-6] [--resolve H:P:A[,A]] [--connect-to H:P:H2:P2] [--happy-eyeballs-timeout-ms N] [--connect-timeout S] [--strict] [--doh-url URL [--dns-interface IF] [--cacert FILE] [-k]] [--json]';
-export const GET_USAGE = 'get URL... [--interface SPEC] [-4|-6] [--resolve H:P:A] [--connect-to H:P:H2:P2] [--doh-url URL [--dns-interface IF]] [--parallel] [--parallel-max N] [--pipeline N] [--http1.1|--http2] [-I] [-X METHOD] [-H "Name: value"] [-d DATA] [--data-binary DATA] [-T FILE] [-o FILE] [--max-filesize BYTES] [-s] [-S] [-f] [-k] [--cacert FILE] [-m S] [-w FORMAT] [--json] [-v] [--waterfall FILE.svg]';
+export const GET_USAGE = 'get URL... [--interface SPEC] [-4|-6] [--resolve H:P:A] [--connect-to H:P:H2:P2] [--doh-url URL [--dns-interface IF]] [--parallel] [--parallel-max N] [--pipeline N] [--http1.1|--http2] [-I] [-X METHOD] [-H "Name: value"] [-d DATA] [--data-binary DATA] [-T FILE] [-o FILE] [--max-filesize BYTES] [-s] [-S] [-f] [-k] [--cacert FILE] [-m S] [--retry N [--retry-delay S] [--retry-max-time S] [--retry-all-errors] [--retry-connrefused]] [-w FORMAT] [--json] [-v] [--waterfall FILE.svg]';
 
 /** Exit codes: curl's, one line per code with the hiper error codes that give it. */
 function exitCodeLines(): string {
@@ -56,6 +56,17 @@ is, a lone --data-binary @FILE streamed with its size as Content-Length), @- rea
 to a URL ending in '/' the file's name is added; -T - streams stdin, chunked.
 --max-filesize BYTES (k, M, G: KiB, MiB, GiB) refuses a larger body: announced, before anything is
 written; else as soon as it passes the limit (exit 63).
+--retry N runs a transfer again, up to N times, after a transient error (a timeout, a failed lookup, a
+connection or HTTP/2 stream broken before anything was written) or an HTTP 408, 429, 500, 502, 503 or 504;
+--retry-connrefused adds a refused connect, --retry-all-errors any error but a bad argument, a write
+error or --max-filesize. The wait is --retry-delay S, else 1 s doubled after each retry (at most 10
+minutes), or the server's Retry-After; no retry starts after --retry-max-time S. Nothing of a response
+that is retried is written (curl writes it); a transfer whose body was being written when it failed,
+or whose -T / --data-binary @FILE was streamed, is not retried. -m bounds all the runs together (curl:
+each run). Without -s, each retry prints curl's warning.
+A body cut off after part of it was written is resumed where it stopped (Range and If-Range on a new
+connection) when the server allows it (Accept-Ranges: bytes and a strong ETag or a Last-Modified); if
+the server cannot continue the same body, the transfer ends there (exit 33).
 
 -w takes curl's \\n \\t \\r \\\\ escapes, %% and @file (@- for stdin); variables:
   ${WRITE_OUT_VARIABLES.map((v) => `%{${v}}`).join(' ')}

@@ -32,7 +32,7 @@ const VARIABLES: Record<string, (f: WriteOutFacts) => string> = {
   response_code: (f) => String(f.info.status ?? 0).padStart(3, '0'),
   http_version: (f) => f.info.httpVersion ?? '0',
   num_connects: (f) => String(f.info.numConnects),
-  num_retries: (f) => String(Math.max(0, f.info.tries - 1)),
+  num_retries: (f) => String(f.info.retries ?? 0),
   size_download: (f) => String(f.info.sizeDownload),
   size_upload: (f) => String(f.info.sizeUpload),
   speed_download: (f) => String(f.info.timings.total > 0 ? Math.round(f.info.sizeDownload / (f.info.timings.total / 1000)) : 0),

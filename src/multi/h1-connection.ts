@@ -184,6 +184,10 @@ export class H1Connection implements PooledConnection, ResponseHandler {
     this.socket.resume();
   }
 
+  holds(t: TransferImpl): boolean {
+    return this.uploading === t || this.pipeline.includes(t);
+  }
+
   abandon(t: TransferImpl): void {
     // Its response keeps its place in the byte stream. One that timed out is stalled, and one being
     // received with a large or unknown rest is not worth draining: either way close, and the owner moves
@@ -322,7 +326,8 @@ export class H1Connection implements PooledConnection, ResponseHandler {
     const first = unanswered[0];
     if (first !== undefined && first.responseStarted) {
       if (first.handedOut) {
-        // Part of its response already reached the caller: it cannot be sent again.
+        // Part of its response already reached the caller: it cannot be sent again as it was (the
+        // transfer may ask for the rest with a range request, resume.ts).
         unanswered.shift();
         first.fail(new HiperError('ERR_CONNECTION_CLOSED', `connection ${this.id} to ${this.remote()} closed in the middle of the response to ${first.info.url}, after ${first.info.sizeDownload} body bytes`, {
           input: first.info.url, details: { bytes: first.info.sizeDownload, tries: first.info.tries }, ...(this.cause ? { cause: this.cause } : {}),

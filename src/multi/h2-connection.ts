@@ -164,6 +164,11 @@ export class H2Connection implements PooledConnection, StreamOwner {
     this.openStream(rec, headers);
   }
 
+  /** Only the line of the unanswered: a stream's record stops delivering once abandoned. */
+  holds(t: TransferImpl): boolean {
+    return this.unanswered.some((u) => u.t === t);
+  }
+
   /** Cancels the transfer's stream (RST_STREAM CANCEL); its slot frees when the stream closes. */
   abandon(t: TransferImpl): void {
     const rec = this.streams.get(t);
@@ -286,7 +291,8 @@ export class H2Connection implements PooledConnection, StreamOwner {
   private settle(rec: StreamRecord, code: number, destroyed: boolean): void {
     const was = rec.state;
     rec.state = 'settled';
-    this.streams.delete(rec.t);
+    // A transfer run again (TransferOptions.retry) may have a new stream on this session by now.
+    if (this.streams.get(rec.t) === rec) this.streams.delete(rec.t);
     const t = rec.t;
     if (was === 'abandoned' || was === 'complete' || t.ended) return;
     const answered = was !== 'sent';

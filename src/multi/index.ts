@@ -5,5 +5,5 @@ export { multiDohTransport } from './doh-transport.js';
 export * from './h1/index.js';
 export type {
   ConnectionChooser, ConnectionView, HttpVersionChoice, EgressOptions as TransferEgressOptions, MultiApi, MultiOptions, MultiStats, ResponseHead as TransferResponseHead,
-  Transfer, TransferInfo, TransferOptions, TransferResult,
+  Transfer, TransferInfo, TransferOptions, TransferResult, StreamedResponse, RequestBody, ResponseBody, RetryOptions, RetryEvent, RetryReason,
 } from './types.js';

@@ -42,6 +42,11 @@ export class Multi implements MultiApi, ConnectionOwner {
   private readonly opener: ConnectionOpener;
   private readonly dispatcher: Dispatcher;
   private readonly live = new Set<TransferImpl>();
+  /**
+   * Transfers waiting to run again (TransferOptions.retry), each with a process timer that keeps the
+   * process alive meanwhile, as its socket would (the clock's timers do not).
+   */
+  private readonly waitingRuns = new Map<TransferImpl, ReturnType<typeof setTimeout>>();
   private transferSeq = 0;
   private retries = 0;
   private closed = false;
@@ -77,14 +82,17 @@ export class Multi implements MultiApi, ConnectionOwner {
     const egress = egressKey(options, https ? options.tls ?? this.o.tls : undefined) + (only11 ? ONLY_HTTP11 : '');
     const hostKey = `${target.scheme}|${connectHost(target)}|${target.port}|${egress}`;
     const maxBodySize = options.maxBodySize ?? this.o.maxBodySize;
-    const t = new TransferImpl({ id: ++this.transferSeq, options, target, method, request, idempotent, pipelinable, hostKey, egress, maxBodySize, clock: this.clock });
+    const t = new TransferImpl({ id: ++this.transferSeq, options, target, method, request, idempotent, pipelinable, hostKey, egress, maxBodySize, maxTries: this.o.maxTries, clock: this.clock });
     t.onEnd = this.onTransferEnd;
+    t.resend = this.resend;
     this.live.add(t);
     const timeout = options.timeout ?? this.o.timeout;
     if (timeout !== undefined) {
-      t.timer = this.timers.add(timeout, () => t.fail(new HiperError('ERR_TIMEOUT', `the transfer of ${t.info.url} took longer than ${timeout} ms`, { input: t.info.url })));
+      // The bound of the whole transfer, retries included: never retried itself.
+      t.timer = this.timers.add(timeout, () => t.fail(new HiperError('ERR_TIMEOUT', `the transfer of ${t.info.url} took longer than ${timeout} ms`, { input: t.info.url }), false, true));
     }
     if (options.lowSpeed) this.armLowSpeed(t, options.lowSpeed);
+    if (options.retry !== undefined) t.rerun = this.rerun;
 
     let host = this.pool.host(hostKey);
     if (host === undefined) {
@@ -161,7 +169,7 @@ export class Multi implements MultiApi, ConnectionOwner {
         if (verdict === 'ERR_PIPELINE_ABORTED') {
           t.fail(new HiperError(verdict, `connection ${conn.id} to ${conn.remote()} closed ${how} ${t.info.url}, sent ${t.info.tries} time${t.info.tries === 1 ? '' : 's'} without a whole answer`, { input: t.info.url, details }));
         } else {
-          t.fail(new HiperError(verdict, `connection ${conn.id} to ${conn.remote()} closed ${how} ${t.method} ${t.info.url}, which is not sent again (${t.idempotent ? 'its body was streamed' : 'not idempotent'})`, { input: t.info.url, details }));
+          t.fail(new HiperError(verdict, `connection ${conn.id} to ${conn.remote()} closed ${how} ${t.method} ${t.info.url}, which is not sent again (${t.handedOut ? 'part of its response was delivered' : t.idempotent ? 'its body was streamed' : 'not idempotent'})`, { input: t.info.url, details }));
         }
       }
     }
@@ -192,7 +200,7 @@ export class Multi implements MultiApi, ConnectionOwner {
 
   private verdictFor(conn: PooledConnection, t: TransferImpl, unprocessed: boolean): RetryVerdict {
     return retryVerdict({
-      idempotent: t.idempotent, replayable: t.request.source === undefined, handedOut: t.handedOut, tries: t.info.tries, maxTries: this.o.maxTries,
+      idempotent: t.idempotent, replayable: t.request.source === undefined, handedOut: t.handedOut, tries: t.info.tries - t.triesBeforeRun, maxTries: this.o.maxTries,
       multiplexed: conn.multiplexed, unprocessed, progress: (this.pool.host(t.hostKey)?.answered ?? 0) > t.answeredAtPreviousSend,
     });
   }
@@ -204,6 +212,43 @@ export class Multi implements MultiApi, ConnectionOwner {
     t.minConnectionId = this.pool.nextConnectionId;
     this.retries++;
     return t;
+  }
+
+  /**
+   * A cut-off body is resumed: the range request goes first in its host's line, on a connection newer
+   * than any now open; after the connection that cut it has been handed back (hence the microtask).
+   */
+  private readonly resend = (t: TransferImpl): void => {
+    t.minConnectionId = this.pool.nextConnectionId;
+    queueMicrotask(() => {
+      if (t.ended || this.closed) return;
+      const home = this.pool.hostOf(t);
+      home.waiting.pushFront([t]);
+      if (!home.resolving) this.dispatcher.dispatch(home);
+    });
+  };
+
+  /** TransferOptions.retry: the transfer waits `delay` ms, then joins the back of its host's line like a new one. */
+  private readonly rerun = (t: TransferImpl, delay: number): void => {
+    // Slow while it waits is not slow: its low-speed check starts again with the run.
+    this.timers.cancel(t.lowSpeedTimer);
+    this.waitingRuns.set(t, setTimeout(() => {}, delay));
+    t.retryTimer = this.timers.add(delay, () => {
+      t.retryTimer = undefined;
+      this.stopWaiting(t);
+      if (t.ended || this.closed) return;
+      if (t.options.lowSpeed) this.armLowSpeed(t, t.options.lowSpeed);
+      const home = this.pool.hostOf(t);
+      home.waiting.push(t);
+      if (!home.resolving) this.dispatcher.dispatch(home);
+    });
+  };
+
+  private stopWaiting(t: TransferImpl): void {
+    const keep = this.waitingRuns.get(t);
+    if (keep === undefined) return;
+    clearTimeout(keep);
+    this.waitingRuns.delete(t);
   }
 
   // --- the links under the connections
@@ -267,6 +312,8 @@ export class Multi implements MultiApi, ConnectionOwner {
     }
     this.timers.cancel(t.timer);
     this.timers.cancel(t.lowSpeedTimer);
+    this.timers.cancel(t.retryTimer);
+    this.stopWaiting(t);
     // Ended early (removed, timed out, a callback threw) while its request was on a connection.
     if (t.carrier !== undefined && !t.completed) t.carrier.abandon(t);
     else this.opener.leaderEnded(t);

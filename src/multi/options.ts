@@ -1,6 +1,7 @@
 /** Checks of Multi and transfer options (bad input fails at once, naming it), and the egress part of pool keys. */
 import { HiperError } from '../shared/errors.js';
 import { EGRESS_KEYS } from '../connect/egress-options.js';
+import { retryOptionsProblem } from './curl-retry.js';
 import type { MultiOptions, TransferOptions } from './types.js';
 
 const MULTI_KEYS = new Set([
@@ -10,7 +11,7 @@ const MULTI_KEYS = new Set([
 
 
 const TRANSFER_KEYS = new Set<string>([
-  ...EGRESS_KEYS, 'url', 'method', 'headers', 'body', 'connectTimeout', 'timeout', 'lowSpeed', 'tls', 'httpVersion', 'onData', 'onHeaders', 'stream', 'maxBodySize', 'idempotent',
+  ...EGRESS_KEYS, 'url', 'method', 'headers', 'body', 'connectTimeout', 'timeout', 'lowSpeed', 'tls', 'httpVersion', 'onData', 'onHeaders', 'stream', 'maxBodySize', 'idempotent', 'retry',
 ]);
 
 function bad(owner: string, name: string, value: unknown, expected: string): HiperError {
@@ -78,6 +79,10 @@ export function checkTransferOptions(o: TransferOptions): void {
   checkKeys('transfer', o, TRANSFER_KEYS);
   if (o.url === undefined) throw new HiperError('ERR_INVALID_URL', 'a transfer needs a url', { input: 'url' });
   checkRules('transfer', o as unknown as Record<string, unknown>, TRANSFER_RULES);
+  if (o.retry !== undefined) {
+    const problem = retryOptionsProblem(o.retry);
+    if (problem !== undefined) throw bad('transfer', 'retry', o.retry, problem);
+  }
   if (o.stream === true && o.onData !== undefined) {
     throw new HiperError('ERR_INVALID_ARGUMENT', 'transfer options stream and onData exclude each other: take the body from one of them', { input: 'stream' });
   }

@@ -9,6 +9,8 @@ import { channels } from '../shared/diagnostics.js';
 import type { TargetUrl } from '../shared/url.js';
 import { BodyCollector } from './body/collector.js';
 import { ResponseBody } from './body/stream.js';
+import { RETRY_STATUSES, retryPlan, type RetryPlan, type RunEnd } from './curl-retry.js';
+import { continues, resumePointOf, resumeRequest, type ResumePoint } from './resume.js';
 import type { KeptTrace } from './kept-trace.js';
 import type { PreparedRequest } from './request.js';
 import type { TimerEntry } from './timers.js';
@@ -25,6 +27,11 @@ export interface Carrier {
   readonly id: number;
   /** Stops delivering this transfer's response (it was removed or timed out). */
   abandon(transfer: TransferImpl): void;
+  /**
+   * Still has the transfer in its pipeline (HTTP/1.1) or its line of the unanswered (HTTP/2): it could
+   * still deliver to it or hand it back, so it cannot be run again yet.
+   */
+  holds(transfer: TransferImpl): boolean;
   /** Stops reading for this transfer (its consumer is behind) until resume(transfer). */
   pause(transfer: TransferImpl): void;
   resume(transfer: TransferImpl): void;
@@ -47,6 +54,8 @@ export interface TransferInit {
   egress: string;
   /** Largest response body taken, bytes (curl --max-filesize). */
   maxBodySize?: number | undefined;
+  /** Most sends in all (MultiOptions.maxTries): bounds the resumes of a cut-off body too. */
+  maxTries?: number | undefined;
   clock: Clock;
 }
 
@@ -55,13 +64,15 @@ export class TransferImpl implements Transfer {
   readonly options: TransferOptions;
   readonly target: TargetUrl;
   readonly method: string;
-  readonly request: PreparedRequest;
+  /** Replaced by the range request when a cut-off body is resumed (resume.ts). */
+  request: PreparedRequest;
   readonly idempotent: boolean;
   readonly pipelinable: boolean;
   readonly hostKey: string;
   readonly egress: string;
   private readonly clock: Clock;
   private readonly maxBodySize: number | undefined;
+  private readonly maxTries: number;
 
   readonly done: Promise<TransferResult>;
   readonly info: TransferInfo;
@@ -93,6 +104,26 @@ export class TransferImpl implements Transfer {
   bytesAtLastCheck = 0;
   /** Called once when the transfer ends, by the Multi (to release what it holds). */
   onEnd: ((t: TransferImpl) => void) | undefined;
+  /** Runs the transfer again after `delay` ms (TransferOptions.retry), by the Multi. */
+  rerun: ((t: TransferImpl, delay: number) => void) | undefined;
+  /** The timer of a rerun, while it waits. */
+  retryTimer: TimerEntry | undefined;
+  /** info.tries when this run began: the retries after broken connections (retry.ts) are counted per run. */
+  triesBeforeRun = 0;
+  /** This run's response has a status that is retried: it is read to its end and dropped. */
+  private dropping: RetryPlan | undefined;
+  /** Sends it again on a new connection, at once (a resume), by the Multi. */
+  resend: ((t: TransferImpl) => void) | undefined;
+  /** Its streamed response may be resumed where it was cut off (resume.ts). */
+  private resumePoint: ResumePoint | undefined;
+  /** A resume request is on its way: its answer must continue the body at this many bytes. */
+  private resumingAt: number | undefined;
+  /** Body bytes when it was last resumed: a resume that brought none is not tried again. */
+  private bytesAtResume = -1;
+  /** Its reader was behind when the body was cut: the resumed response waits for it too. */
+  private resumeHeld = false;
+  /** Slices of a resume's answer that came before its head (node:http2 may do that): held until it is known to continue the body. */
+  private early: Buffer[] | undefined;
 
   private head: ResponseHead | undefined;
   /** How the body is taken: gathered for `done` (buffered), handed to onData, or queued for `response`'s body (stream). */
@@ -125,6 +156,7 @@ export class TransferImpl implements Transfer {
     this.egress = init.egress;
     this.clock = clock;
     this.maxBodySize = init.maxBodySize;
+    this.maxTries = init.maxTries ?? 1;
     this.done = new Promise<TransferResult>((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -140,6 +172,7 @@ export class TransferImpl implements Transfer {
       numConnects: 0,
       pipelinePosition: 0,
       tries: 0,
+      retries: 0,
       sizeUpload: 0,
       sizeDownload: 0,
     };
@@ -196,10 +229,20 @@ export class TransferImpl implements Transfer {
    */
   onHead(statusCode: number, statusMessage: string, httpVersion: string, headers: Array<[string, string]>, contentLength?: number): void {
     if (this.ended) return;
-    const head: ResponseHead = { status: statusCode, statusMessage, httpVersion, headers };
-    this.head = head;
+    if (this.resumingAt !== undefined) {
+      this.resumed(statusCode, headers);
+      return;
+    }
     this.info.status = statusCode;
     this.info.httpVersion = httpVersion;
+    if (this.options.retry !== undefined && RETRY_STATUSES.has(statusCode)) {
+      // Retried: read to its end and dropped, never shown (complete() runs the transfer again).
+      this.dropping = this.planRetry({ status: statusCode, headers });
+      if (this.dropping !== undefined) return;
+    }
+    const head: ResponseHead = { status: statusCode, statusMessage, httpVersion, headers };
+    this.head = head;
+    if (this.mode !== 'buffered' && this.method === 'GET' && this.request.source === undefined && this.maxTries > 1) this.resumePoint = resumePointOf(statusCode, headers);
     if (contentLength !== undefined && this.tooLarge(contentLength, true)) return;
     if (this.mode === 'stream' || this.options.onHeaders !== undefined) this.handedOut = true;
     // node:http2 may hand over the first slices before it emits the head: what they made is kept.
@@ -214,7 +257,11 @@ export class TransferImpl implements Transfer {
   }
 
   onBody(chunk: Buffer): void {
-    if (this.ended) return;
+    if (this.ended || this.dropping !== undefined) return;
+    if (this.resumingAt !== undefined) {
+      (this.early ??= []).push(chunk);
+      return;
+    }
     const size = (this.info.sizeDownload += chunk.length);
     if (this.maxBodySize !== undefined && size > this.maxBodySize && this.tooLarge(size, false)) return;
     switch (this.mode) {
@@ -313,12 +360,14 @@ export class TransferImpl implements Transfer {
   }
 
   private hold(): void {
+    if (this.carrier === undefined && this.resumingAt !== undefined) this.resumeHeld = true;
     if (this.holding || this.carrier === undefined) return;
     this.holding = true;
     this.carrier.pause(this);
   }
 
   private release(): void {
+    this.resumeHeld = false;
     if (!this.holding) return;
     this.holding = false;
     this.carrier?.resume(this);
@@ -342,6 +391,7 @@ export class TransferImpl implements Transfer {
    * was gathered is dropped, so that the request can be sent again as if never answered.
    */
   cutOff(): void {
+    this.dropping = undefined;
     this.cutOffBytes = this.info.sizeDownload;
     this.responseStarted = false;
     this.head = undefined;
@@ -352,6 +402,97 @@ export class TransferImpl implements Transfer {
     delete this.info.httpVersion;
   }
 
+  // --- TransferOptions.retry (curl-retry.ts decides)
+
+  /** Whether this run's end is retried, and after how long; never for a streamed request body or once something reached the caller. */
+  private planRetry(end: RunEnd): RetryPlan | undefined {
+    if (this.rerun === undefined || this.handedOut || this.request.source !== undefined) return undefined;
+    return retryPlan(this.options.retry!, end, { retries: this.info.retries ?? 0, elapsed: this.elapsed(), now: Date.now() });
+  }
+
+  /** This run is over, nothing of it delivered: back to the start, and to the Multi for another run after the plan's delay. */
+  private again(plan: RetryPlan, error?: HiperError): void {
+    const carrier = this.carrier;
+    this.release();
+    this.carrier = undefined;
+    this.state = 'queued';
+    // A run that failed may still have its stream open (HTTP/2): it is cancelled, and delivers nothing more.
+    if (error !== undefined) carrier?.abandon(this);
+    this.dropping = undefined;
+    this.cutOffBytes = undefined;
+    this.responseStarted = false;
+    this.head = undefined;
+    this.collector = undefined;
+    // Nothing of it reached the caller, so neither did a stream's body (node:http2 may feed it before the head).
+    this.body = undefined;
+    this.trailers = [];
+    this.info.sizeDownload = 0;
+    this.bytesAtLastCheck = 0;
+    this.triesBeforeRun = this.info.tries;
+    this.info.retries = (this.info.retries ?? 0) + 1;
+    const status = this.info.status;
+    delete this.info.status;
+    delete this.info.httpVersion;
+    this.rerun!(this, plan.delay);
+    const onRetry = this.options.retry!.onRetry;
+    if (onRetry !== undefined) {
+      this.callUser(onRetry, { reason: plan.reason, delay: plan.delay, left: plan.left, ...(error !== undefined ? { error } : status !== undefined ? { status } : {}) });
+    }
+  }
+
+  // --- a cut-off streamed body resumed with a range request (resume.ts decides)
+
+  /**
+   * Cut off in the middle of a resumable body that has partly reached the caller, with sends left, and
+   * the last resume (if any) having brought new bytes.
+   */
+  private resumable(error: HiperError): boolean {
+    if (this.resumePoint === undefined || !this.handedOut || this.head === undefined || this.resend === undefined || this.state === 'queued') return false;
+    if (error.code !== 'ERR_CONNECTION_CLOSED' && error.code !== 'ERR_HTTP2') return false;
+    if (this.carrier?.holds(this) === true) return false;
+    const bytes = this.info.sizeDownload;
+    return this.info.tries < this.maxTries && bytes > this.bytesAtResume;
+  }
+
+  /** Asks for the rest on a new connection; the reader keeps its body and sees no seam. */
+  private resume(): void {
+    const carrier = this.carrier;
+    const bytes = this.info.sizeDownload;
+    const held = this.holding;
+    this.holding = false;
+    this.carrier = undefined;
+    this.state = 'queued';
+    carrier?.abandon(this);
+    this.resumeHeld = held;
+    this.responseStarted = false;
+    this.bytesAtResume = bytes;
+    this.resumingAt = bytes;
+    this.early = undefined;
+    this.info.resumes = (this.info.resumes ?? 0) + 1;
+    this.request = resumeRequest(this.options, this.target, this.method, this.resumePoint!, bytes);
+    this.resend!(this);
+  }
+
+  /** The answer to a resume request: the rest of the same body goes on to the reader, anything else ends the transfer. */
+  private resumed(status: number, headers: Array<[string, string]>): void {
+    const at = this.resumingAt!;
+    this.resumingAt = undefined;
+    const early = this.early;
+    this.early = undefined;
+    if (!continues(this.resumePoint!, at, status, headers)) {
+      const what = status === 200 ? 'the whole resource again (it changed)' : `status ${status}`;
+      this.fail(new HiperError('ERR_RESUME_FAILED', `the response to ${this.info.url} was cut off after ${at} body bytes, and a request for the rest got ${what}`, {
+        input: this.info.url, details: { bytes: at, status },
+      }));
+      return;
+    }
+    if (this.resumeHeld) {
+      this.resumeHeld = false;
+      this.hold();
+    }
+    if (early !== undefined) for (const chunk of early) this.onBody(chunk);
+  }
+
   onTrailers(trailers: Array<[string, string]>): void {
     this.trailers = trailers;
   }
@@ -359,6 +500,10 @@ export class TransferImpl implements Transfer {
   /** The whole response arrived. With an onData promise still pending, the transfer ends when it settles. */
   complete(): void {
     if (this.ended) return;
+    if (this.dropping !== undefined) {
+      this.again(this.dropping);
+      return;
+    }
     if (this.pending !== undefined) {
       this.completeAfterPending = true;
       return;
@@ -375,9 +520,25 @@ export class TransferImpl implements Transfer {
     this.resolveDone({ status: head.status, statusMessage: head.statusMessage, httpVersion: head.httpVersion, headers: head.headers, body, trailers: this.trailers, info: this.info });
   }
 
-  /** Ends the transfer with an error. `quiet` marks the promise handled (remove(): the caller asked for it). */
-  fail(error: HiperError, quiet = false): void {
+  /**
+   * Ends the transfer with an error, or runs it again when TransferOptions.retry says so. `quiet` marks
+   * the promise handled (remove(): the caller asked for it) and is never retried; nor is `final` (the
+   * transfer's own time limit).
+   */
+  fail(error: HiperError, quiet = false, final = false): void {
     if (this.ended) return;
+    if (!quiet && !final && this.resumable(error)) {
+      this.resume();
+      return;
+    }
+    // Not while it waits in its host's line (a low-speed check there): it would be in the line twice.
+    if (!quiet && !final && this.options.retry !== undefined && this.state !== 'queued' && !this.handedOut && this.carrier?.holds(this) !== true) {
+      const plan = this.planRetry({ error });
+      if (plan !== undefined) {
+        this.again(plan, error);
+        return;
+      }
+    }
     this.info.error = error.code;
     this.failure = error;
     this.collector = undefined;

@@ -8,8 +8,9 @@ import type { EgressOptions } from '../connect/egress-options.js';
 import type { Resolver } from '../resolve/types.js';
 import type { ParserLimits, RequestBody } from './h1/types.js';
 import type { ResponseBody } from './body/stream.js';
+import type { RetryEvent, RetryOptions, RetryReason } from './curl-retry.js';
 
-export type { RequestBody, ResponseBody };
+export type { RequestBody, ResponseBody, RetryEvent, RetryOptions, RetryReason };
 
 /** Where a transfer's connection leaves from (connect's one egress vocabulary): part of the pool key, so never shared across egresses. */
 export type { EgressOptions };
@@ -48,6 +49,13 @@ export interface TransferOptions extends EgressOptions {
    * Take the body as a stream: `transfer.response` resolves with the head and a body that is an async
    * iterable of Buffers (and has stream() for a web ReadableStream), read with backpressure. `done`
    * still settles, with an empty body, when the whole response has arrived.
+   *
+   * A GET taken as a stream (this or onData) whose body is cut off after part of it was delivered is
+   * resumed when the server allows it (a 200 or 206 with Accept-Ranges: bytes and a strong ETag or a
+   * Last-Modified): the rest is asked for with Range and If-Range on a new connection and goes on to the
+   * same reader, seamless. If the server cannot continue the same body, the transfer ends with
+   * ERR_RESUME_FAILED after the bytes already delivered. Bounded by MultiOptions.maxTries sends, each
+   * resume having brought new bytes.
    */
   stream?: boolean;
   /**
@@ -63,6 +71,16 @@ export interface TransferOptions extends EgressOptions {
   maxBodySize?: number;
   /** The response head, before any body. */
   onHeaders?: (response: ResponseHead) => void;
+  /**
+   * curl's --retry: a run that ends with a transient error (a timeout, a failed lookup, a connection or
+   * HTTP/2 stream broken under it; with `connRefused` a refused connect; with `allErrors` any error but
+   * the caller's own) or with status 408, 429, 500, 502, 503 or 504 is run again after a delay (see
+   * curl-retry.ts), on a new or pooled connection. Nothing of a run that is retried reaches the caller
+   * (no head, no byte); an error after something reached it is not retried, and neither is a transfer
+   * with a streamed body (it cannot be sent twice). When the retries are used up, the last response is
+   * the result. `timeout` bounds all runs together; `info.retries` counts the runs after the first.
+   */
+  retry?: RetryOptions;
 }
 
 export interface ResponseHead {
@@ -114,8 +132,15 @@ export interface TransferInfo {
   numConnects: number;
   /** Requests ahead of this one on its connection when it was written (0: first in line). */
   pipelinePosition: number;
-  /** Times the request was sent: 1, more after retries on new connections (MultiOptions.maxTries). */
+  /** Times the request was sent: 1, more after retries on new connections (MultiOptions.maxTries) and TransferOptions.retry. */
   tries: number;
+  /** Runs after the first, by TransferOptions.retry (curl's num_retries); set on every transfer's info (optional for infos made elsewhere). */
+  retries?: number;
+  /**
+   * Times a streamed GET cut off in the middle of its body was resumed with a range request (each one
+   * also counted in tries); absent when none was.
+   */
+  resumes?: number;
   httpVersion?: string;
   status?: number;
   local?: { address: string; port: number };
@@ -187,7 +212,8 @@ export interface MultiOptions {
   maxBodySize?: number;
   /**
    * Most times a request is sent when connections break before answering it (retry.ts): once more in any
-   * case, and again while its host keeps answering other requests; default 5.
+   * case, and again while its host keeps answering other requests; default 5. Also bounds the sends of a
+   * streamed body resumed after cut-offs (1: never resumed).
    */
   maxTries?: number;
   tls?: Omit<TlsConnectOptions, 'servername'>;

@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   ERR_INVALID_URL: { meaning: 'a URL does not parse or has an unsupported scheme', curl: 'CURLE_URL_MALFORMAT', exit: 3 },
   ERR_PIPELINE_ABORTED: { meaning: 'the connection closed before the response and the one retry also failed', curl: 'CURLE_GOT_NOTHING', exit: 52 },
   ERR_CONNECTION_CLOSED: { meaning: 'the connection closed before the response was complete', curl: 'CURLE_RECV_ERROR', exit: 56 },
+  ERR_RESUME_FAILED: { meaning: 'a body cut off after part of it was delivered could not be resumed: the range request got something other than the rest of the same representation', curl: 'CURLE_RANGE_ERROR', exit: 33 },
   ERR_HTTP2: { meaning: 'an HTTP/2 stream or session error (GOAWAY, RST_STREAM, refused stream)', curl: 'CURLE_HTTP2_STREAM', exit: 92 },
   ERR_BODY_TOO_LARGE: { meaning: 'the response body is larger than maxBodySize (curl --max-filesize) or than one Buffer can hold', curl: 'CURLE_FILESIZE_EXCEEDED', exit: 63 },
   ERR_READ_BODY: { meaning: 'the request body source failed, or gave a different number of bytes than announced', curl: 'CURLE_READ_ERROR', exit: 26 },
