@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net';
 import { HiperError } from '../shared/errors.js';
 import { remoteOf, type KeptTrace } from './kept-trace.js';
-import { pumpBody, type UploadSink } from './body/upload.js';
+import { drainOrClose, pumpBody, type UploadSink } from './body/upload.js';
 import { ResponseParser } from './h1/parser.js';
 import { writeEncoded } from './h1/writer.js';
 import type { ParserLimits, ResponseHandler, ResponseHead } from './h1/types.js';
@@ -112,15 +112,7 @@ export class H1Connection implements PooledConnection, ResponseHandler {
     const stopped = (): boolean => this.closed || t.ended || this.uploading !== t;
     const sink: UploadSink = {
       write: (b) => socket.write(b),
-      drain: () => new Promise<void>((resolve) => {
-        const done = (): void => {
-          socket.off('drain', done);
-          socket.off('close', done);
-          resolve();
-        };
-        socket.on('drain', done);
-        socket.on('close', done);
-      }),
+      drain: () => drainOrClose(socket),
       end: () => {},
       cork: () => socket.cork(),
       uncork: () => socket.uncork(),

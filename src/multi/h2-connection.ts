@@ -17,7 +17,7 @@ import { remoteOf, type KeptTrace } from './kept-trace.js';
 import { H2_CANCEL, H2_ENHANCE_YOUR_CALM, H2_NO_ERROR, H2_REFUSED_STREAM, h2Error } from './h2-errors.js';
 import { h2RequestHeaders } from './h2-headers.js';
 import { watchStream, type StreamOwner, type StreamRecord } from './h2-stream.js';
-import { pumpBody, type UploadSink } from './body/upload.js';
+import { drainOrClose, pumpBody, type UploadSink } from './body/upload.js';
 import type { ConnectionOwner, PooledConnection } from './pooled-connection.js';
 import type { TransferImpl } from './transfer.js';
 
@@ -230,15 +230,7 @@ export class H2Connection implements PooledConnection, StreamOwner {
     const t = rec.t;
     const sink: UploadSink = {
       write: (b) => stream.write(b),
-      drain: () => new Promise<void>((resolve) => {
-        const done = (): void => {
-          stream.off('drain', done);
-          stream.off('close', done);
-          resolve();
-        };
-        stream.on('drain', done);
-        stream.on('close', done);
-      }),
+      drain: () => drainOrClose(stream),
       end: () => stream.end(),
       get stopped() {
         return t.ended || rec.stream !== stream || stream.destroyed;

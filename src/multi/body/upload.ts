@@ -26,6 +26,19 @@ export function knownLength(source: BodySource): number | undefined {
   }
 }
 
+/** Settles on the writable's 'drain', or on its 'close' (the pump then sees `stopped`); leaves no listener behind. */
+export function drainOrClose(w: NodeJS.EventEmitter): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      w.off('drain', done);
+      w.off('close', done);
+      resolve();
+    };
+    w.on('drain', done);
+    w.on('close', done);
+  });
+}
+
 /** Where a pump writes: a socket (HTTP/1.1, framed by the pump) or an HTTP/2 stream. */
 export interface UploadSink {
   /** false: wait for drain() before writing more. */
