@@ -137,7 +137,7 @@ export class TransferImpl implements Transfer {
   private holding = false;
   /** An onData promise not yet settled, slices that came meanwhile, and a completion waiting for them. */
   private pending: Promise<void> | undefined;
-  private backlog: Buffer[] = [];
+  private backlog: Buffer[] | undefined;
   private completeAfterPending = false;
   private trailers: Array<[string, string]> = [];
   private resolveDone!: (r: TransferResult) => void;
@@ -273,7 +273,7 @@ export class TransferImpl implements Transfer {
         (this.body ??= new ResponseBody(this.flow, this.info.url)).push(chunk);
         return;
       default:
-        if (this.pending !== undefined) this.backlog.push(chunk);
+        if (this.pending !== undefined) (this.backlog ??= []).push(chunk);
         else this.callData(chunk);
     }
   }
@@ -311,7 +311,7 @@ export class TransferImpl implements Transfer {
   /** Ends the transfer with ERR_BODY_TOO_LARGE when `size` passes a limit; true when it did. */
   private tooLarge(size: number, announced: boolean): boolean {
     const limit = this.maxBodySize;
-    const what = announced ? `announces a body of ${size} bytes` : `sent more than ${size - 1} body bytes`;
+    const what = announced ? `announces a body of ${size} bytes` : `sent at least ${size} body bytes`;
     if (limit !== undefined && size > limit) {
       this.fail(new HiperError('ERR_BODY_TOO_LARGE', `the response to ${this.info.url} ${what}, more than maxBodySize ${limit}`, { input: this.info.url, details: { limit, size, announced } }));
       return true;
@@ -348,7 +348,8 @@ export class TransferImpl implements Transfer {
   private onCallbackSettled(p: Promise<void>): void {
     if (this.pending !== p || this.ended) return;
     this.pending = undefined;
-    while (this.backlog.length > 0 && this.pending === undefined && !this.ended) this.callData(this.backlog.shift()!);
+    const backlog = this.backlog;
+    while (backlog !== undefined && backlog.length > 0 && this.pending === undefined && !this.ended) this.callData(backlog.shift()!);
     if (this.pending !== undefined || this.ended) return;
     this.release();
     if (this.completeAfterPending) this.complete();
@@ -542,7 +543,7 @@ export class TransferImpl implements Transfer {
     this.info.error = error.code;
     this.failure = error;
     this.collector = undefined;
-    this.backlog.length = 0;
+    this.backlog = undefined;
     const settle = this.responseSettle;
     this.responseSettle = undefined;
     this.end();
