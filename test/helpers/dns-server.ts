@@ -55,7 +55,21 @@ export class TestDnsServer {
   private readonly listeners = new Set<(h: Heard) => void>();
   private constructor(readonly host: string, readonly port: number, private readonly udp: dgram.Socket[], private readonly other: dgram.Socket, private readonly tcp: net.Server) {}
 
+  /**
+   * Starts the server. Without a given port, UDP takes a free one and TCP the same number, which some
+   * other TCP socket of the machine may hold: then it starts again on another.
+   */
   static async start(options: DnsServerOptions): Promise<TestDnsServer> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await TestDnsServer.startOnce(options);
+      } catch (err) {
+        if (options.port !== undefined || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 10) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(options: DnsServerOptions): Promise<TestDnsServer> {
     const type = net.isIPv6(options.host) ? 'udp6' : 'udp4';
     const family = type === 'udp6' ? 6 : 4;
     const udp: dgram.Socket[] = [];
@@ -72,7 +86,12 @@ export class TestDnsServer {
     await once(other, 'listening');
     const tcp = net.createServer();
     tcp.listen(port, options.host);
-    await once(tcp, 'listening');
+    try {
+      await once(tcp, 'listening');
+    } catch (err) {
+      for (const u of [...udp, other]) u.close();
+      throw err;
+    }
     const server = new TestDnsServer(options.host, port, udp, other, tcp);
     (options.devices ?? [undefined]).forEach((device, i) => server.serveUdp(udp[i]!, device, options.respond));
     tcp.on('connection', (socket) => server.serveTcp(socket, options.respond));
