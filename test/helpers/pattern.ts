@@ -52,3 +52,8 @@ export function patternSha256(length: number): string {
   for (const slice of patternSlices(length)) h.update(slice);
   return h.digest('hex');
 }
+
+/** The pattern's bytes [offset, offset + n) as one Buffer (small bodies only). */
+export function patternBytes(n: number, offset = 0): Buffer {
+  return Buffer.concat([...patternSlices(n, offset)]);
+}

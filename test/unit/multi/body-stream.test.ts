@@ -13,25 +13,17 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { Multi, type Transfer } from '../../../src/multi/index.js';
 import { HiperError } from '../../../src/shared/index.js';
+import { code } from '../../helpers/expect-code.js';
 import { DEFAULT_HIGH_WATER_MARK } from '../../../src/multi/body/stream.js';
 import { makeCert, type TestCert } from '../../helpers/cert.js';
-import { patternSha256, patternSlices } from '../../helpers/pattern.js';
+import { patternBytes, patternSha256, patternSlices } from '../../helpers/pattern.js';
 import {
   readHeads, settledValue, startBed, startRaw, until, writeCounted, type BodyBed, type Protocol,
 } from '../../helpers/body-servers.js';
 
 const MiB = 1024 * 1024;
 
-const code = (c: string) => (e: unknown): boolean => {
-  assert.ok(e instanceof HiperError, `not a HiperError: ${String(e)}`);
-  assert.equal(e.code, c, e.message);
-  return true;
-};
 
-/** The pattern's bytes [0, n) as one Buffer (small bodies only). */
-function pattern(n: number, offset = 0): Buffer {
-  return Buffer.concat([...patternSlices(n, offset)]);
-}
 
 function sha256(chunks: Iterable<Buffer>): string {
   const h = createHash('sha256');
@@ -265,7 +257,7 @@ describe('response bodies', function () {
           await until(() => state.closed.has(pathOf(t)), 'the server to see its response end');
           assert.ok(state.progress.get(pathOf(t))!.written < n / 4);
           const next = await multi.add({ url: url('/pattern/100000') }).done;
-          assert.ok(next.body.equals(pattern(100000)));
+          assert.ok(next.body.equals(patternBytes(100000)));
           if (protocol === 'h2') assert.equal(next.info.connectionId, t.info.connectionId, 'the session carries on');
           else assert.notEqual(next.info.connectionId, t.info.connectionId, 'a rest this large is not read: its connection was closed');
           assert.equal(multi.stats().transfersRunning, 0);
@@ -277,7 +269,7 @@ describe('response bodies', function () {
           assert.equal((await reader.read()).done, false);
           await reader.cancel();
           await assert.rejects(t.done, code('ERR_ABORTED'));
-          assert.ok((await multi.add({ url: url('/pattern/5000') }).done).body.equals(pattern(5000)));
+          assert.ok((await multi.add({ url: url('/pattern/5000') }).done).body.equals(patternBytes(5000)));
         });
 
         it('breaking out with a small rest: the rest is read and dropped, and the connection carries the next transfer', async () => {
@@ -292,7 +284,7 @@ describe('response bodies', function () {
           // HTTP/1.1 has to read the 40000 bytes left before the connection is free again.
           await until(() => multi.stats().connectionsIdle === 1, 'the connection to be idle');
           const next = await multi.add({ url: url('/pattern/70000') }).done;
-          assert.ok(next.body.equals(pattern(70000)), 'the next response, not the rest of the dropped one');
+          assert.ok(next.body.equals(patternBytes(70000)), 'the next response, not the rest of the dropped one');
           assert.equal(next.info.reused, true);
           assert.equal(next.info.connectionId, t.info.connectionId);
           assert.equal(multi.stats().connectionsOpened, 1);
@@ -314,7 +306,7 @@ describe('response bodies', function () {
           await assert.rejects((async () => {
             for await (const c of body) got.push(c);
           })(), (e: unknown) => e === failure);
-          assert.ok(Buffer.concat(got).equals(pattern(m)));
+          assert.ok(Buffer.concat(got).equals(patternBytes(m)));
         });
 
         it('the error reaches a reader already waiting', async () => {
@@ -353,7 +345,7 @@ describe('response bodies', function () {
             for await (const c of body) got += c.length;
           })(), code('ERR_TIMEOUT'));
           assert.ok(got > 0 && got < 64 * MiB);
-          assert.ok((await multi.add({ url: url('/pattern/100') }).done).body.equals(pattern(100)));
+          assert.ok((await multi.add({ url: url('/pattern/100') }).done).body.equals(patternBytes(100)));
         });
 
         it('a reader that stops stops the server: its writes stall far below the body; reading again completes it byte-exact', async () => {
@@ -434,7 +426,7 @@ describe('response bodies', function () {
           const reason = new Error('disk full');
           const t = multi.add({ url: url(`/pattern/${8 * MiB}`), onData: () => Promise.reject(reason) });
           await assert.rejects(t.done, (e: unknown) => code('ERR_ABORTED')(e) && (e as HiperError).cause === reason);
-          assert.ok((await multi.add({ url: url('/pattern/3000') }).done).body.equals(pattern(3000)));
+          assert.ok((await multi.add({ url: url('/pattern/3000') }).done).body.equals(patternBytes(3000)));
         });
 
         it('a callback that throws ends the transfer with ERR_ABORTED', async () => {
@@ -475,7 +467,7 @@ describe('response bodies', function () {
             assert.equal(t.info.sizeDownload, 0);
             assert.equal(t.info.status, 200);
           }
-          assert.ok((await multi.add({ url: url('/pattern/999'), maxBodySize: 1000 }).done).body.equals(pattern(999)));
+          assert.ok((await multi.add({ url: url('/pattern/999'), maxBodySize: 1000 }).done).body.equals(patternBytes(999)));
         });
 
         it('a body without a length fails as soon as it passes the limit, while the server still holds the response open', async () => {
@@ -487,14 +479,14 @@ describe('response bodies', function () {
             return true;
           });
           const next = await multi.add({ url: url('/pattern/1234') }).done;
-          assert.ok(next.body.equals(pattern(1234)));
+          assert.ok(next.body.equals(patternBytes(1234)));
         });
 
         it('a body of exactly the limit is taken, announced or not', async () => {
           const n = 200_000;
           const a = await multi.add({ url: url(`/pattern/${n}`), maxBodySize: n }).done;
           const b = await multi.add({ url: url(`/nolength/${n}`), maxBodySize: n }).done;
-          assert.ok(a.body.equals(pattern(n)) && b.body.equals(pattern(n)));
+          assert.ok(a.body.equals(patternBytes(n)) && b.body.equals(patternBytes(n)));
         });
 
         it("the Multi's default applies, a transfer's own limit overrides it either way", async () => {
@@ -503,13 +495,13 @@ describe('response bodies', function () {
             await assert.rejects(limited.add({ url: url('/pattern/2000') }).done, code('ERR_BODY_TOO_LARGE'));
             await assert.rejects(limited.add({ url: url('/nolength/2000'), stream: true }).done, code('ERR_BODY_TOO_LARGE'));
             const wider = await limited.add({ url: url('/pattern/2000'), maxBodySize: 5000 }).done;
-            assert.ok(wider.body.equals(pattern(2000)));
+            assert.ok(wider.body.equals(patternBytes(2000)));
             await assert.rejects(limited.add({ url: url('/pattern/500'), maxBodySize: 100 }).done, (e: unknown) => {
               code('ERR_BODY_TOO_LARGE')(e);
               assert.equal((e as HiperError).details.limit, 100);
               return true;
             });
-            assert.ok((await limited.add({ url: url('/pattern/1000') }).done).body.equals(pattern(1000)));
+            assert.ok((await limited.add({ url: url('/pattern/1000') }).done).body.equals(patternBytes(1000)));
           } finally {
             await limited.close();
           }
@@ -783,7 +775,7 @@ describe('response bodies', function () {
       const server = await startRaw((s, i) => readHeads(s, (head) => {
         if (head.includes('/big')) {
           s.write('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n');
-          s.write(pattern(m));
+          s.write(patternBytes(m));
           // and the connection stays open: the client must not wait for its end
         } else {
           s.end(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n${i}!`);

@@ -17,21 +17,14 @@ import { Readable } from 'node:stream';
 import { Multi } from '../../../src/multi/index.js';
 import type { RequestBody } from '../../../src/multi/types.js';
 import { HiperError } from '../../../src/shared/index.js';
+import { code } from '../../helpers/expect-code.js';
 import { makeCert, type TestCert } from '../../helpers/cert.js';
-import { patternSlices } from '../../helpers/pattern.js';
+import { patternBytes, patternSlices } from '../../helpers/pattern.js';
 import { readHeads, settledValue, startBed, startRaw, until, type BodyBed, type Protocol } from '../../helpers/body-servers.js';
 
 const MiB = 1024 * 1024;
 
-const code = (c: string) => (e: unknown): boolean => {
-  assert.ok(e instanceof HiperError, `not a HiperError: ${String(e)}`);
-  assert.equal(e.code, c, e.message);
-  return true;
-};
 
-function pattern(n: number, offset = 0): Buffer {
-  return Buffer.concat([...patternSlices(n, offset)]);
-}
 
 function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
@@ -105,7 +98,7 @@ function countingSource(total: number, piece = 64 * 1024): { source: AsyncGenera
       for (let at = 0; at < total; at += piece) {
         const n = Math.min(piece, total - at);
         pulled += n;
-        yield pattern(n, at);
+        yield patternBytes(n, at);
       }
     } finally {
       close();
@@ -134,7 +127,7 @@ describe('request bodies', function () {
   let cert: TestCert;
   let dir: string;
   const N = 300_007;
-  const data = pattern(N);
+  const data = patternBytes(N);
   let file: string;
 
   before(() => {
@@ -339,7 +332,7 @@ describe('request bodies', function () {
         const r = await multi.add({ url: url('/echo'), method: 'POST', body: src.source }).done;
         const seen = JSON.parse(String(r.body)) as Seen;
         assert.equal(seen.size, 4 * MiB + 5);
-        assert.equal(seen.sha, sha256(pattern(4 * MiB + 5)));
+        assert.equal(seen.sha, sha256(patternBytes(4 * MiB + 5)));
         assert.equal(r.info.sizeUpload, 4 * MiB + 5);
       });
     });
@@ -374,7 +367,7 @@ describe('request bodies', function () {
         assert.deepEqual(serverCodes, [http2.constants.NGHTTP2_CANCEL]);
         await until(() => multi.stats().connectionsIdle === 1, 'the session to be idle');
         // The same with a body given whole, larger than the server's window: what is not sent yet is not wanted.
-        const whole = await multi.add({ url: `${base}/up`, method: 'POST', body: pattern(8 * MiB) }).done;
+        const whole = await multi.add({ url: `${base}/up`, method: 'POST', body: patternBytes(8 * MiB) }).done;
         assert.equal(whole.status, 413);
         await until(() => serverCodes.length === 2, 'the server to see the second stream close');
         assert.deepEqual(serverCodes, [http2.constants.NGHTTP2_CANCEL, http2.constants.NGHTTP2_CANCEL]);

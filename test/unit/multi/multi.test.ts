@@ -7,14 +7,10 @@ import { Multi } from '../../../src/multi/index.js';
 import type { TransferResult } from '../../../src/multi/index.js';
 import { connect } from '../../../src/connect/index.js';
 import { HiperError, type AddressRecord } from '../../../src/shared/index.js';
+import { code } from '../../helpers/expect-code.js';
 import { startFaultServer, expectedBody, type FaultServer } from '../../helpers/fault-server.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 
-const code = (c: string) => (e: unknown): boolean => {
-  assert.ok(e instanceof HiperError, `not a HiperError: ${String(e)}`);
-  assert.equal(e.code, c, e.message);
-  return true;
-};
 
 /** A raw server answering each request with `respond(socket, index, requestLine)`, index counted across connections. */
 async function rawServer(respond: (socket: net.Socket, index: number, line: string) => void): Promise<{ port: number; connections: number; close(): Promise<void> }> {
