@@ -8,6 +8,7 @@ import type { Clock } from '../shared/clock.js';
 import { channels } from '../shared/diagnostics.js';
 import type { TargetUrl } from '../shared/url.js';
 import { BodyCollector } from './body/collector.js';
+import { CallbackDelivery, type CallbackOwner } from './body/callback.js';
 import { ResponseBody } from './body/stream.js';
 import { RETRY_STATUSES, retryPlan, type RetryPlan, type RunEnd } from './curl-retry.js';
 import { continues, resumePointOf, resumeRequest, type ResumePoint } from './resume.js';
@@ -135,10 +136,9 @@ export class TransferImpl implements Transfer {
   private responseSettle: { resolve: (r: StreamedResponse) => void; reject: (e: unknown) => void } | undefined;
   /** Its carrier was asked to pause for it. */
   private holding = false;
-  /** An onData promise not yet settled, slices that came meanwhile, and a completion waiting for them. */
-  private pending: Promise<void> | undefined;
-  private backlog: Buffer[] | undefined;
-  private completeAfterPending = false;
+  /** onData's slices, when it has one; a completion may wait for its promise. */
+  private readonly delivery: CallbackDelivery | undefined;
+  private completeAfterDelivery = false;
   private trailers: Array<[string, string]> = [];
   private resolveDone!: (r: TransferResult) => void;
   private rejectDone!: (e: unknown) => void;
@@ -162,6 +162,7 @@ export class TransferImpl implements Transfer {
       this.rejectDone = reject;
     });
     this.mode = options.onData ? 'callback' : options.stream ? 'stream' : 'buffered';
+    this.delivery = options.onData ? new CallbackDelivery(options.onData, this.deliveryOwner) : undefined;
     this.info = {
       id,
       url: target.href,
@@ -273,8 +274,8 @@ export class TransferImpl implements Transfer {
         (this.body ??= new ResponseBody(this.flow, this.info.url)).push(chunk);
         return;
       default:
-        if (this.pending !== undefined) (this.backlog ??= []).push(chunk);
-        else this.callData(chunk);
+        this.handedOut = true;
+        this.delivery!.push(chunk);
     }
   }
 
@@ -325,35 +326,16 @@ export class TransferImpl implements Transfer {
     return false;
   }
 
-  // --- onData: a promise it returns holds the connection until it settles
-
-  private callData(chunk: Buffer): void {
-    this.handedOut = true;
-    let r: unknown;
-    try {
-      r = this.options.onData!(chunk);
-    } catch (err) {
-      this.callbackFailed(err);
-      return;
-    }
-    if (r === undefined || typeof (r as PromiseLike<void>).then !== 'function') return;
-    this.hold();
-    const p: Promise<void> = Promise.resolve(r as PromiseLike<void>).then(
-      () => this.onCallbackSettled(p),
-      (err: unknown) => this.callbackFailed(err),
-    );
-    this.pending = p;
-  }
-
-  private onCallbackSettled(p: Promise<void>): void {
-    if (this.pending !== p || this.ended) return;
-    this.pending = undefined;
-    const backlog = this.backlog;
-    while (backlog !== undefined && backlog.length > 0 && this.pending === undefined && !this.ended) this.callData(backlog.shift()!);
-    if (this.pending !== undefined || this.ended) return;
-    this.release();
-    if (this.completeAfterPending) this.complete();
-  }
+  /** What onData's delivery asks of the transfer. */
+  private readonly deliveryOwner: CallbackOwner = {
+    ended: (): boolean => this.ended,
+    hold: (): void => this.hold(),
+    release: (): void => this.release(),
+    failed: (err: unknown): void => this.callbackFailed(err),
+    caughtUp: (): void => {
+      if (this.completeAfterDelivery) this.complete();
+    },
+  };
 
   /** Its own reader holds its connection (an onData promise, a stream read slower than it comes). */
   get held(): boolean {
@@ -505,8 +487,8 @@ export class TransferImpl implements Transfer {
       this.again(this.dropping);
       return;
     }
-    if (this.pending !== undefined) {
-      this.completeAfterPending = true;
+    if (this.delivery?.waiting === true) {
+      this.completeAfterDelivery = true;
       return;
     }
     const head = this.head!;
@@ -543,7 +525,7 @@ export class TransferImpl implements Transfer {
     this.info.error = error.code;
     this.failure = error;
     this.collector = undefined;
-    this.backlog = undefined;
+    this.delivery?.drop();
     const settle = this.responseSettle;
     this.responseSettle = undefined;
     this.end();
