@@ -9,10 +9,13 @@
  * it now); no-family (no address of the remote's family that may serve it; link-local addresses do
  * not count for a global remote, as in curl, nor do addresses still in or failed by duplicate address
  * detection); no-scope (the family is there, but not on the remote's link or of its scope class).
+ * Among several addresses that may serve the remote, RFC 6724 section 5 chooses (source-select.ts),
+ * and the result names the rule that did.
  */
 import type { Family } from '../shared/types.js';
 import type { AddressScope } from './address.js';
 import { addressUsable, linkUsable, type InterfaceAddress, type InterfaceTable, type NetworkInterface } from './interfaces.js';
+import { selectSource, type SourceRule, type SourceSelectOptions } from './source-select.js';
 
 export interface RemoteAddress {
   address: string;
@@ -23,7 +26,7 @@ export interface RemoteAddress {
 }
 
 export type If2IpResult =
-  | { status: 'found'; iface: NetworkInterface; local: InterfaceAddress; scopeId?: number }
+  | { status: 'found'; iface: NetworkInterface; local: InterfaceAddress; scopeId?: number; rule: SourceRule }
   | { status: 'not-found'; iface: string; reason: string }
   | { status: 'link-down'; iface: string; reason: string }
   | { status: 'no-family'; iface: string; reason: string }
@@ -37,7 +40,7 @@ function compatible(local: InterfaceAddress, remote: RemoteAddress): boolean {
   return local.scope === 'global';
 }
 
-export function if2ip(table: InterfaceTable, ifaceName: string, remote: RemoteAddress): If2IpResult {
+export function if2ip(table: InterfaceTable, ifaceName: string, remote: RemoteAddress, selection: Pick<SourceSelectOptions, 'preferTemporary' | 'policy'> = {}): If2IpResult {
   const iface = table.get(ifaceName);
   if (!iface) return { status: 'not-found', iface: ifaceName, reason: `no interface named "${ifaceName}"` };
   if (!linkUsable(iface)) {
@@ -56,11 +59,12 @@ export function if2ip(table: InterfaceTable, ifaceName: string, remote: RemoteAd
     const zone = table.byIndex(remote.scopeId)?.name ?? String(remote.scopeId);
     return { status: 'no-scope', iface: ifaceName, reason: `${remote.address} is on link ${zone}, not on ${ifaceName}` };
   }
-  const local = usable.find((a) => compatible(a, remote));
-  if (!local) {
+  const fit = usable.filter((a) => compatible(a, remote));
+  const choice = selectSource(remote, fit, selection);
+  if (!choice) {
     return { status: 'no-scope', iface: ifaceName, reason: `${ifaceName} has no ${v} address of ${remote.scope} scope for ${remote.address}` };
   }
-  const result: If2IpResult = { status: 'found', iface, local };
+  const result: If2IpResult = { status: 'found', iface, local: choice.source, rule: choice.rule };
   const scopeId = remote.scope === 'link-local' && remote.family === 6 ? (remote.scopeId ?? iface.index) : undefined;
   if (scopeId !== undefined) result.scopeId = scopeId;
   return result;

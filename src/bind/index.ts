@@ -6,6 +6,7 @@ export { routeGet, type Unavailable } from './netlink/kernel.js';
 export type { OperState, AddressFlag, RouteInfo, RouteQuery } from './netlink/messages.js';
 export { enrichInterfaces, type EnrichedInterface, type InterfaceDetails } from './enrich.js';
 export { if2ip, type If2IpResult, type RemoteAddress } from './if2ip.js';
+export { selectSource, commonPrefixLen, type SelectableSource, type SourceChoice, type SourceRule, type SourceSelectOptions } from './source-select.js';
 export { parseAddress, parseAddressLiteral, addressFamily, addressScope, formatWithZone, type ParsedAddress, type AddressScope } from './address.js';
 export { parseZonedAddress, resolveZone, type ZonedAddress } from './zone.js';
 export { deviceBinding, openBoundSocket, openBoundUdpFd, connectBoundSocket, type DeviceBindingStatus, type OpenSocketOptions } from './device.js';

@@ -73,6 +73,7 @@ export class ConnectAttempt {
     };
     if (candidate.device !== undefined) this.record.interface = candidate.device;
     if (candidate.localAddress !== undefined) this.record.local = { address: candidate.localAddress };
+    if (candidate.sourceRule !== undefined) this.record.sourceRule = candidate.sourceRule;
     this.nextPort = ctx.ports?.first;
   }
 

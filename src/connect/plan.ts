@@ -3,7 +3,7 @@
  * from) or a skip with its reason. A skip is not fatal: the next address is tried (curl bug 1189).
  */
 import type { AddressRecord, Family, Skip } from '../shared/types.js';
-import { addressScope, if2ip, type AddressScope, type InterfaceTable, type ParsedAddress } from '../bind/index.js';
+import { addressScope, if2ip, type AddressScope, type InterfaceTable, type ParsedAddress, type SourceRule } from '../bind/index.js';
 import type { Egress } from './egress.js';
 
 export interface Candidate {
@@ -14,6 +14,8 @@ export interface Candidate {
   localAddress?: string;
   /** Scope id for a link-local local address. */
   localScopeId?: number;
+  /** The RFC 6724 section 5 rule that chose localAddress among the interface's addresses. */
+  sourceRule?: SourceRule;
 }
 
 export interface Plan {
@@ -52,6 +54,7 @@ export function planAttempts(records: AddressRecord[], egress: Egress, table: In
           continue;
         }
         candidate.localAddress = found.local.address;
+        candidate.sourceRule = found.rule;
         if (found.scopeId !== undefined) {
           candidate.localScopeId = found.scopeId;
           remote.scopeId = found.scopeId;

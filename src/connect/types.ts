@@ -2,6 +2,7 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { AddressRecord, BindMethod, Clock, Family, Skip } from '../shared/index.js';
+import type { SourceRule } from '../bind/index.js';
 import type { Resolver } from '../resolve/types.js';
 import type { EgressOptions } from './egress-options.js';
 
@@ -32,6 +33,8 @@ export interface ConnectOptions extends EgressOptions {
 export interface Attempt {
   remote: { address: string; port: number; family: Family; scopeId?: number };
   local?: { address?: string; port?: number };
+  /** Why this local address, when an interface with several was pinned: the RFC 6724 section 5 rule that chose it. */
+  sourceRule?: SourceRule;
   interface?: string;
   method: BindMethod;
   /** ms since the start of connect(). */

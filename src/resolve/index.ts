@@ -12,9 +12,9 @@ export { parseResolveEntry, findPinned, pinnedRecords, type ResolveEntry, type P
 export { parseConnectToEntry, applyConnectTo, type ConnectToEntry } from './connect-to.js';
 export {
   orderAddresses, sortByRfc6724, interleaveFamilies, chooseSource, prepareSources,
-  type OrderOptions, type SourceCandidate, type PreparedSource,
+  type OrderOptions, type SourceCandidate, type PreparedSource, type Orderable,
 } from './order.js';
-export { classify, type Classified } from './policy.js';
+export { classify, policyTable, DEFAULT_POLICY, type Classified, type PolicyTable, type PolicyRow } from '../shared/address-policy.js';
 export { systemLookup, type LookupFunction, type SystemLookupOptions } from './system.js';
 export { parseDnsServer, parseDnsServerList, planDnsServers, dnsServersIdentity, type DnsServer, type DnsServersConfig, type DnsServersPlan } from './servers.js';
 export { dnsServersLookup } from './dns/lookup.js';

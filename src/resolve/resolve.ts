@@ -13,7 +13,10 @@ import { ResolveCache, defaultCache, startFlight, type Flight } from './cache.js
 import { dohIdentity, dohLookup } from './doh/lookup.js';
 import { familyLabel, isNegativeAnswer } from './errors.js';
 import { normalizeHostName } from './hostname.js';
-import { checkFirstFamilyCount, interleaveFamilies, prepareSources, sortByRfc6724, type PreparedSource } from './order.js';
+import { checkFirstFamilyCount, interleaveFamilies, sortByRfc6724 } from './order.js';
+import { sourcePicker } from './sources.js';
+import { systemPolicy } from './gai-conf.js';
+import { policyTable, type PolicyTable } from '../shared/address-policy.js';
 import { findPinned, pinnedRecords } from './pinned.js';
 import { requireDeviceBinding } from './dns/egress.js';
 import { dnsServersLookup } from './dns/lookup.js';
@@ -125,16 +128,21 @@ function cacheOf(cache: ResolveOptions['cache']): ResolveCache | undefined {
   throw invalid('cache must be a ResolveCache or false', typeof cache);
 }
 
-const preparedByTable = new WeakMap<InterfaceTable, PreparedSource[]>();
-
-/** This host's addresses as RFC 6724 source candidates (kept per interface table). */
-function sourcesOf(table: InterfaceTable): PreparedSource[] {
-  let s = preparedByTable.get(table);
-  if (!s) {
-    s = prepareSources(table.interfaces.flatMap((i) => i.addresses.map((a) => ({ address: a.address, ...(i.index === undefined ? {} : { scopeId: i.index }) }))));
-    preparedByTable.set(table, s);
+/** The policy table and options RFC 6724 ordering uses for these options. */
+function selectionOf(o: ResolveOptions): { policy: PolicyTable; preferTemporary?: boolean; ipv4LongestPrefix?: boolean } {
+  const sel = o.addressSelection;
+  if (sel === undefined) return { policy: systemPolicy() };
+  let policy: PolicyTable;
+  try {
+    policy = sel.policyTable !== undefined ? policyTable(sel.policyTable) : systemPolicy();
+  } catch (err) {
+    throw invalid(`addressSelection.policyTable: ${(err as Error).message}`, sel.policyTable);
   }
-  return s;
+  return {
+    policy,
+    ...(sel.preferTemporary !== undefined ? { preferTemporary: sel.preferTemporary === true } : {}),
+    ...(sel.ipv4LongestPrefix !== undefined ? { ipv4LongestPrefix: sel.ipv4LongestPrefix === true } : {}),
+  };
 }
 
 function dedupe(records: AddressRecord[]): AddressRecord[] {
@@ -199,7 +207,8 @@ export async function resolve(host: string, options: ResolveOptions = {}): Promi
   const firstFamilyCount = options.firstFamilyCount === undefined ? 1 : checkFirstFamilyCount(options.firstFamilyCount);
   const cache = cacheOf(options.cache);
   const famKey = FAMILY_KEY[family];
-  const identity = identityOf(options);
+  // Answers are kept in their order: another address selection is another entry.
+  const identity = options.addressSelection === undefined ? identityOf(options) : `${identityOf(options)}|${JSON.stringify(options.addressSelection)}`;
   const hostKey = host.toLowerCase();
   if (cache) {
     const hit = cache.get(famKey, identity, hostKey);
@@ -217,7 +226,8 @@ export async function resolve(host: string, options: ResolveOptions = {}): Promi
   const run = async (signal: AbortSignal): Promise<AddressRecord[]> => {
     try {
       const records = dedupe(await lowerOf(options)({ name, family, signal }));
-      const ordered = interleaveFamilies(sortByRfc6724(records, sourcesOf(table ?? interfaceTable())), 1);
+      const sel = selectionOf(options);
+      const ordered = interleaveFamilies(sortByRfc6724(records, { ...sel, sourceFor: sourcePicker(table ?? interfaceTable(), sel) }), 1);
       cache?.setAnswer(famKey, identity, hostKey, ordered);
       return ordered;
     } catch (err) {

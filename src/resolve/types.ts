@@ -1,4 +1,5 @@
 /** The contract of src/resolve, which src/connect and the CLI build on. */
+import type { PolicyRow } from '../shared/address-policy.js';
 import type { AddressRecord, BindMethod, Clock } from '../shared/index.js';
 import type { InterfaceTable } from '../bind/index.js';
 import type { ResolveCache } from './cache.js';
@@ -107,6 +108,13 @@ export interface ResolveOptions {
   lookup?: LowerLookup;
   /** RFC 8305 "First Address Family Count"; default 1. */
   firstFamilyCount?: number;
+  /**
+   * RFC 6724 ordering. `policyTable` replaces the policy table (default: /etc/gai.conf's precedence
+   * and label lines when it has any, else RFC 6724 section 2.1's); `preferTemporary` puts temporary
+   * source addresses first where the source is chosen here (without netlink); `ipv4LongestPrefix`
+   * applies rule 9 to IPv4 destinations too (off by default, as the RFC allows).
+   */
+  addressSelection?: { policyTable?: readonly PolicyRow[]; preferTemporary?: boolean; ipv4LongestPrefix?: boolean };
   /** Time limit for the whole lookup, ms; default 30000. */
   timeout?: number;
   /** With dnsInterface: fail with ERR_DEVICE_BIND_UNAVAILABLE, before any query is sent, rather than fall back to address binding. */

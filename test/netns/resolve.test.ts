@@ -94,7 +94,7 @@ describe('resolve in the namespace bed (dnsmasq, dnsdist)', function () {
       'dnsmasq', '-d', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--pid-file=', '--log-queries', '--log-facility=-',
       '--bind-interfaces', `--listen-address=${BED.p1.v4},${BED.p1.v6},${BED.p2.v4}`, '--port=53',
       '--local=/hiper.test/', '--local-ttl=30',
-      '--host-record=www.hiper.test,198.51.100.10,2001:db8::10',
+      '--host-record=www.hiper.test,198.51.100.10,2001:db8:1::10',
       '--host-record=v4only.hiper.test,198.51.100.11',
       '--cname=alias.hiper.test,www.hiper.test',
     ], /started, version/);
@@ -145,10 +145,10 @@ describe('resolve in the namespace bed (dnsmasq, dnsdist)', function () {
       });
     });
 
-    it('answers: A and AAAA with TTL, ordered (IPv6 first: h1 has a global IPv6 source), CNAME, NXDOMAIN, no IPv6', async () => {
+    it('answers: A and AAAA with TTL, ordered (IPv6 first: the kernel routes it from the global IPv6 source of h1), CNAME, NXDOMAIN, no IPv6', async () => {
       const opts = { dnsServers: [BED.p1.v4], dnsInterface: 'h1', cache: false as const };
       assert.deepEqual(await resolve('www.hiper.test', opts), [
-        { address: '2001:db8::10', family: 6, ttl: 30, source: 'dns' },
+        { address: '2001:db8:1::10', family: 6, ttl: 30, source: 'dns' },
         { address: '198.51.100.10', family: 4, ttl: 30, source: 'dns' },
       ]);
       assert.deepEqual((await resolve('alias.hiper.test', { ...opts, family: 4 })).map((r) => r.address), ['198.51.100.10']);
@@ -200,7 +200,7 @@ describe('resolve in the namespace bed (dnsmasq, dnsdist)', function () {
       const { transport, connections } = watched({ interface: 'h1' });
       const url = `https://${BED.p1.v4}/dns-query`;
       assert.deepEqual(await resolve('www.hiper.test', { doh: { url, transport }, cache: false }), [
-        { address: '2001:db8::10', family: 6, ttl: 30, source: 'doh' },
+        { address: '2001:db8:1::10', family: 6, ttl: 30, source: 'doh' },
         { address: '198.51.100.10', family: 4, ttl: 30, source: 'doh' },
       ]);
       assert.deepEqual(connections.map((c) => c.localAddress), [BED.h1.v4, BED.h1.v4]);
@@ -227,7 +227,7 @@ describe('resolve in the namespace bed (dnsmasq, dnsdist)', function () {
     it(`a transport pinned to h2 reaches 203.0.113.1 from 203.0.113.2 (${deviceBinding().available ? 'device' : 'address'} binding)`, async () => {
       const { transport, connections } = watched({ interface: 'h2' });
       const records = await resolve('www.hiper.test', { doh: { url: `https://${BED.p2.v4}/dns-query`, transport }, family: 6, cache: false });
-      assert.deepEqual(records.map((r) => r.address), ['2001:db8::10']);
+      assert.deepEqual(records.map((r) => r.address), ['2001:db8:1::10']);
       assert.deepEqual(connections.map((c) => c.localAddress), [BED.h2.v4]);
     });
 
@@ -249,7 +249,7 @@ describe('resolve in the namespace bed (dnsmasq, dnsdist)', function () {
       const { transport } = watched({ interface: 'h1' });
       const doh = { url: `https://${BED.p1.v4}/dns-query`, transport };
       await assert.rejects(resolve('nx.hiper.test', { doh, cache: false }), (e: unknown) => (e as HiperError).code === 'ERR_DNS_NOT_FOUND' && /does not exist/.test((e as HiperError).message));
-      assert.deepEqual((await resolve('alias.hiper.test', { doh, family: 6, cache: false })).map((r) => r.address), ['2001:db8::10']);
+      assert.deepEqual((await resolve('alias.hiper.test', { doh, family: 6, cache: false })).map((r) => r.address), ['2001:db8:1::10']);
       await assert.rejects(resolve('v4only.hiper.test', { doh, family: 6, cache: false }), (e: unknown) => /has no IPv6 address/.test((e as HiperError).message));
     });
   });

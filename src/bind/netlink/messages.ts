@@ -17,7 +17,7 @@ export type OperState = 'unknown' | 'notpresent' | 'down' | 'lowerlayerdown' | '
 const OPER_STATES: OperState[] = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'];
 
 /** ARPHRD_* link types that hiper names; others show as their number. */
-const LINK_TYPES: Record<number, string> = { 1: 'ether', 772: 'loopback', 768: 'ipip', 776: 'sit', 778: 'gre', 823: 'ip6gre', 65534: 'none', 519: 'ieee802.15.4', 801: 'ieee80211' };
+const LINK_TYPES: Record<number, string> = { 1: 'ether', 772: 'loopback', 768: 'ipip', 769: 'tunnel6', 776: 'sit', 778: 'gre', 823: 'ip6gre', 65534: 'none', 519: 'ieee802.15.4', 801: 'ieee80211' };
 
 const IFF: Array<[number, string]> = [[0x1, 'up'], [0x2, 'broadcast'], [0x8, 'loopback'], [0x10, 'pointopoint'], [0x40, 'running'], [0x80, 'noarp'], [0x1000, 'multicast'], [0x10000, 'lower-up'], [0x20000, 'dormant']];
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { AddressRecord, Family } from '../../../src/shared/index.js';
 import { HiperError } from '../../../src/shared/index.js';
-import { chooseSource, classify, interleaveFamilies, orderAddresses, prepareSources, sortByRfc6724 } from '../../../src/resolve/index.js';
-import { addressBytes } from '../../../src/resolve/policy.js';
+import { chooseSource, classify, interleaveFamilies, orderAddresses, policyTable, prepareSources, sortByRfc6724, type OrderOptions, type PreparedSource } from '../../../src/resolve/index.js';
+import { addressBytes } from '../../../src/shared/address-policy.js';
 
 const rec = (address: string): AddressRecord => ({ address, family: (address.includes(':') ? 6 : 4) as Family, source: 'dns' });
 const addrs = (list: AddressRecord[]): string[] => list.map((r) => r.address);
@@ -82,6 +82,58 @@ describe('resolve: RFC 6724 destination address selection', function () {
     for (const bad of ['1::2::3', '1:2:3:4:5:6:7:8:9', 'g::1', '1.2.3', '256.1.1.1', '::1.2.3.999', '']) assert.equal(addressBytes(bad), undefined, bad);
   });
 });
+
+describe('resolve: RFC 6724 with the sources the host has (flags, prefixes, policy)', function () {
+  /** "2001:db8:1::2 deprecated home tunnel /48": an address with its flags, tunnel link and prefix. */
+  const src = (text: string): PreparedSource => {
+    const [address, ...rest] = text.split(' ');
+    const flags = rest.filter((w) => w === 'deprecated' || w === 'home' || w === 'temporary');
+    const prefix = rest.find((w) => w.startsWith('/'));
+    return {
+      address: address!, family: (address!.includes(':') ? 6 : 4) as Family,
+      ...(flags.length > 0 ? { flags } : {}), ...(rest.includes('tunnel') ? { encapsulated: true } : {}),
+      ...(prefix !== undefined ? { prefixLength: Number(prefix.slice(1)) } : {}),
+    };
+  };
+  // RFC 6724 section 10.2, the examples that need address flags or prefixes, and one vector per rule.
+  const cases: Array<[string, string[], string[], string[], OrderOptions?]> = [
+    ['10.2: prefer home address', ['2001:db8:1::2', '2001:db8:3::1 home', 'fe80::2'], ['2001:db8:1::1', '2001:db8:3::2'], ['2001:db8:3::2', '2001:db8:1::1']],
+    ['10.2: avoid deprecated addresses', ['2001:db8:1::2', 'fe80::2 deprecated'], ['2001:db8:1::1', 'fe80::1'], ['2001:db8:1::1', 'fe80::1']],
+    ['10.2: longest matching prefix', ['2001:db8:1::2', '2001:db8:3f44::2', 'fe80::2'], ['2001:db8:1::1', '2001:db8:3ffe::1'], ['2001:db8:1::1', '2001:db8:3ffe::1']],
+    ['rule 3 before rule 6: a deprecated IPv6 source puts IPv4 first', ['2001:db8:1::2 deprecated', '198.51.100.2'], ['2001:db8:2::1', '198.51.100.7'], ['198.51.100.7', '2001:db8:2::1']],
+    ['rule 7: native transport before a tunnel', ['2001:db8:1::2 tunnel', '2001:db8:2::2'], ['2001:db8:1::1', '2001:db8:2::1'], ['2001:db8:2::1', '2001:db8:1::1']],
+    ['rule 9: the longer prefix first', ['2001:db8:1::2'], ['2001:db8:2::1', '2001:db8:1::1'], ['2001:db8:1::1', '2001:db8:2::1']],
+    ['rule 9 stops at the source prefix (/32: a tie, the order stays)', ['2001:db8:1::2 /32'], ['2001:db8:2::1', '2001:db8:1::1'], ['2001:db8:2::1', '2001:db8:1::1']],
+    ['rule 9 is off for IPv4 by default', ['198.51.100.2 /24'], ['192.0.2.7', '198.51.100.7'], ['192.0.2.7', '198.51.100.7']],
+    ['rule 9 for IPv4 when asked', ['198.51.100.2 /24'], ['192.0.2.7', '198.51.100.7'], ['198.51.100.7', '192.0.2.7'], { ipv4LongestPrefix: true }],
+    ['a policy table can put IPv4 first', ['2001:db8:1::2', '198.51.100.2'], ['2001:db8:1::1', '198.51.100.7'], ['198.51.100.7', '2001:db8:1::1'],
+      { policy: policyTable([{ prefix: '::/0', precedence: 10, label: 1 }, { prefix: '::ffff:0:0/96', precedence: 100, label: 4 }]) }],
+    // 10.2's 6to4 examples with a documentation prefix given 6to4's row.
+    ['10.2: prefer matching label (policy: 2001:db8:2::/48 as 6to4)', ['2001:db8:2::2', 'fe80::2'], ['2001:db8:1::1', '2001:db8:2::1'], ['2001:db8:2::1', '2001:db8:1::1'], { policy: as6to4() }],
+    ['10.2: prefer higher precedence (policy: 2001:db8:2::/48 as 6to4)', ['2001:db8:2::2', '2001:db8:1::2', 'fe80::2'], ['2001:db8:2::1', '2001:db8:1::1'], ['2001:db8:1::1', '2001:db8:2::1'], { policy: as6to4() }],
+  ];
+  for (const [name, sources, destinations, expected, options] of cases) {
+    it(name, () => {
+      const o: OrderOptions = { ...options, sources: sources.map(src) };
+      assert.deepEqual(addrs(sortByRfc6724(destinations.map(rec), o)), expected);
+      if (!name.includes('order stays') && !name.includes('off for IPv4')) assert.deepEqual(addrs(sortByRfc6724([...destinations].reverse().map(rec), o)), expected, 'the input order does not matter');
+    });
+  }
+
+  it('sourceFor: the source the caller says (the kernel\'s), none meaning unusable (rule 1)', () => {
+    const kernel = new Map([['2001:db8:1::1', src('2001:db8:1::2 deprecated')], ['198.51.100.7', src('198.51.100.2')]]);
+    const ordered = sortByRfc6724(['2001:db8:1::1', '2001:db8:9::1', '198.51.100.7'].map(rec), { sourceFor: (d) => kernel.get(d.address) });
+    assert.deepEqual(addrs(ordered), ['198.51.100.7', '2001:db8:1::1', '2001:db8:9::1']);
+  });
+});
+
+/** The default table with 2001:db8:2::/48 given 6to4's precedence and label (2002::/16 is not a documentation prefix). */
+function as6to4(): ReturnType<typeof policyTable> {
+  return policyTable([
+    { prefix: '::1/128', precedence: 50, label: 0 }, { prefix: '::/0', precedence: 40, label: 1 }, { prefix: '::ffff:0:0/96', precedence: 35, label: 4 },
+    { prefix: '2001:db8:2::/48', precedence: 30, label: 2 }, { prefix: 'fc00::/7', precedence: 3, label: 13 },
+  ]);
+}
 
 describe('resolve: RFC 8305 interleaving', function () {
   const fam = (pattern: string): Array<{ family: Family; n: number }> => [...pattern].map((c, n) => ({ family: c === '6' ? 6 : 4, n }));
