@@ -7,6 +7,7 @@
 import { connect, type ConnectOptions, type EgressOptions } from '../connect/index.js';
 import type { DohConnectionInfo } from '../resolve/index.js';
 import { EGRESS_FLAGS, FAMILY_FLAGS, JSON_FLAG, RESOLVE_FLAGS, TLS_FLAGS, family, flag, list, num, parse, resolveOptions, str, usageError, type Values } from './args.js';
+import { ADDRESS_SELECTION_FLAGS, addressSelectionOptions } from './address-selection.js';
 import { dohLine, dohPlan, withDoh } from './doh.js';
 import { errorJson, errorLines, exitCodeOf, stdio, traceLines, type Io } from './format.js';
 import { CONNECT_USAGE } from './usage.js';
@@ -34,7 +35,7 @@ export function egressOptions(values: Values): EgressFlags {
 }
 
 export async function connectCommand(args: string[], io: Io = stdio): Promise<number> {
-  const { values, positionals } = parse(args, { ...JSON_FLAG, ...FAMILY_FLAGS, ...RESOLVE_FLAGS, ...EGRESS_FLAGS, ...TLS_FLAGS }, 'connect');
+  const { values, positionals } = parse(args, { ...JSON_FLAG, ...FAMILY_FLAGS, ...RESOLVE_FLAGS, ...EGRESS_FLAGS, ...TLS_FLAGS, ...ADDRESS_SELECTION_FLAGS }, 'connect');
   if (positionals.length !== 2) throw usageError('HOST', `usage: hiper ${CONNECT_USAGE}`);
   const [host, portText] = positionals as [string, string];
   const port = Number(portText);
@@ -42,7 +43,7 @@ export async function connectCommand(args: string[], io: Io = stdio): Promise<nu
   const egress = egressOptions(values);
   const plan = dohPlan(values, egress);
   const dohConnections: DohConnectionInfo[] = [];
-  const resolve = withDoh({ ...resolveOptions(values), ...(egress.family ? { family: egress.family } : {}) }, plan, dohConnections);
+  const resolve = withDoh({ ...resolveOptions(values), ...addressSelectionOptions(values), ...(egress.family ? { family: egress.family } : {}) }, plan, dohConnections);
   const json = flag(values, 'json');
   const doh = plan ? { dohConnections } : {};
   try {

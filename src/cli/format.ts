@@ -2,6 +2,7 @@
 import type { Attempt, ConnectTrace } from '../connect/index.js';
 import { ERROR_CODES, HiperError } from '../shared/errors.js';
 import { bindWords, type AddressRecord, type Skip } from '../shared/index.js';
+import { interfaceTable } from '../bind/index.js';
 
 /**
  * Where a command writes its output. A Node Writable fits (process.stdout): write() returning false
@@ -37,8 +38,14 @@ export function ms(v: number): string {
   return `${v.toFixed(v < 10 ? 2 : 1)} ms`;
 }
 
+/** A link-local address's zone as its interface's name (the number when no interface has it now). */
+function zoneOf(scopeId: number | undefined): string {
+  if (scopeId === undefined) return '';
+  return `%${interfaceTable().byIndex(scopeId)?.name ?? scopeId}`;
+}
+
 export function addressLine(a: AddressRecord, i: number): string {
-  const zone = a.scopeId !== undefined ? `%${a.scopeId}` : '';
+  const zone = zoneOf(a.scopeId);
   const ttl = a.ttl !== undefined ? `ttl ${a.ttl}` : '';
   return `  ${String(i + 1).padStart(2)}. ${(a.address + zone).padEnd(40)} IPv${a.family}  ${a.source.padEnd(7)} ${ttl}`.trimEnd();
 }
@@ -49,10 +56,13 @@ export function skipLine(s: Skip): string {
 }
 
 export function attemptLine(a: Attempt): string {
-  const from = a.local?.address ? ` from ${hostPort(a.local.address, a.local.port ?? 0)}` : '';
+  // The RFC 6724 section 5 rule that chose among the interface's addresses ('only': there was no choice).
+  const rule = a.sourceRule !== undefined && a.sourceRule !== 'only' ? ` (source by rule: ${a.sourceRule})` : '';
+  const from = a.local?.address ? ` from ${hostPort(a.local.address, a.local.port ?? 0)}${rule}` : '';
   const via = a.interface ? ` via ${a.interface}` : '';
   const outcome = a.outcome === 'failed' ? `failed: ${a.error ?? 'error'}` : a.outcome;
-  return `  attempt  ${hostPort(a.remote.address, a.remote.port, a.remote.family).padEnd(44)} at +${ms(a.startedAt)}${from}${via} (${bindWords(a.method)}) ${outcome} after ${ms(a.durationMs)}`;
+  const remote = a.remote.address + (a.remote.address.startsWith('fe80:') ? zoneOf(a.remote.scopeId) : '');
+  return `  attempt  ${hostPort(remote, a.remote.port, a.remote.family).padEnd(44)} at +${ms(a.startedAt)}${from}${via} (${bindWords(a.method)}) ${outcome} after ${ms(a.durationMs)}`;
 }
 
 /** The plan, each skip and attempt, and the winner: what `hiper connect` and `get -v` print. */

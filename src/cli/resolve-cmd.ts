@@ -5,12 +5,13 @@
  */
 import { resolve, type DohConnectionInfo } from '../resolve/index.js';
 import { DOH_EGRESS_FLAGS, FAMILY_FLAGS, JSON_FLAG, RESOLVE_FLAGS, TLS_FLAGS, family, flag, parse, resolveOptions, usageError } from './args.js';
+import { ADDRESS_SELECTION_FLAGS, addressSelectionOptions } from './address-selection.js';
 import { dohLine, dohPlan, withDoh } from './doh.js';
 import { addressLine, errorJson, errorLines, exitCodeOf, ms, stdio, type Io } from './format.js';
 import { RESOLVE_USAGE } from './usage.js';
 
 export async function resolveCommand(args: string[], io: Io = stdio): Promise<number> {
-  const { values, positionals } = parse(args, { ...JSON_FLAG, ...FAMILY_FLAGS, ...RESOLVE_FLAGS, ...DOH_EGRESS_FLAGS, ...TLS_FLAGS }, 'resolve');
+  const { values, positionals } = parse(args, { ...JSON_FLAG, ...FAMILY_FLAGS, ...RESOLVE_FLAGS, ...DOH_EGRESS_FLAGS, ...TLS_FLAGS, ...ADDRESS_SELECTION_FLAGS }, 'resolve');
   if (positionals.length !== 1) throw usageError('HOST', `usage: hiper ${RESOLVE_USAGE}`);
   if (values['connect-to'] !== undefined) throw usageError('--connect-to', '--connect-to applies to connect and get, not resolve');
   const host = positionals[0]!;
@@ -19,7 +20,7 @@ export async function resolveCommand(args: string[], io: Io = stdio): Promise<nu
   const dohConnections: DohConnectionInfo[] = [];
   // --strict: for the DoH connection with --doh-url (in the plan), else for the DNS servers' queries.
   const strict = plan === undefined && flag(values, 'strict') ? { strict: true } : {};
-  const options = withDoh({ ...resolveOptions(values), family: fam, ...strict }, plan, dohConnections);
+  const options = withDoh({ ...resolveOptions(values), ...addressSelectionOptions(values), family: fam, ...strict }, plan, dohConnections);
   const json = flag(values, 'json');
   const doh = plan ? { dohConnections } : {};
   const started = performance.now();

@@ -9,7 +9,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { channels } from '../shared/diagnostics.js';
 import { bindWords, type AddressRecord, type Skip } from '../shared/types.js';
 import { deviceBinding, interfaceTable, type InterfaceTable } from '../bind/index.js';
-import { applyConnectTo, resolve as defaultResolver } from '../resolve/index.js';
+import { addressSelectionOf, applyConnectTo, resolve as defaultResolver } from '../resolve/index.js';
 import type { Resolver } from '../resolve/types.js';
 import { planEgress, type Egress } from './egress.js';
 import { literalAddresses } from './literal.js';
@@ -184,8 +184,11 @@ class ConnectOperation {
     if (literal) return this.withAddresses(literal);
     const dnsInterface = options.dnsFollowsInterface && egress.device !== undefined && options.resolve?.dnsServers?.length && options.resolve.dnsInterface === undefined
       ? { dnsInterface: egress.device } : {};
+    // On a pinned interface, each destination's source for RFC 6724 is the address bound there.
+    const pinned = egress.device !== undefined ? { addressSelection: { ...options.resolve?.addressSelection, interface: egress.device } } : {};
     this.resolver(target.host, {
       ...options.resolve,
+      ...pinned,
       ...dnsInterface,
       // strict holds for the lookup too: DNS queries to a DNS interface only through its device.
       ...(options.strict ? { strict: true } : {}),
@@ -199,10 +202,18 @@ class ConnectOperation {
     const { options, target, egress } = this;
     this.namelookup = this.elapsed();
     this.addresses = addresses;
-    const plan = planAttempts(addresses, egress, this.table);
+    // if2ip chooses among a pinned interface's addresses with the same policy table the ordering used.
+    const selection = egress.device !== undefined && egress.locals === undefined ? { selection: addressSelectionOf(options.resolve ?? {}) } : {};
+    const plan = planAttempts(addresses, egress, this.table, selection);
     if (options.strict) this.keepPinnedRoutes(plan);
     this.skips = plan.skips;
     if (channels.connectSkip.hasSubscribers) for (const skip of plan.skips) channels.connectSkip.publish({ host: target.host, port: target.port, skip });
+    if (plan.candidates.length === 0 && plan.skips.length > 0 && plan.skips.every((s) => s.code === 'no-route')) {
+      // No route at all is the network's answer, not the egress's (curl: 7, "Couldn't connect to server").
+      throw new HiperError('ERR_CONNECT_ALL_FAILED', `could not connect to ${target.host}:${target.port}: ${summary([], this.skips)}`, {
+        input: target.host, details: { attempts: [], skips: this.skips, addresses },
+      });
+    }
     if (plan.candidates.length === 0) {
       throw new HiperError('ERR_INTERFACE_NO_ADDRESS', `${egress.label ?? 'this host'} cannot reach any address of ${target.host}: ${summary([], this.skips)}`, {
         input: options.interface ?? options.localAddress ?? target.host, details: { skips: this.skips, addresses },

@@ -3,7 +3,7 @@
  * from) or a skip with its reason. A skip is not fatal: the next address is tried (curl bug 1189).
  */
 import type { AddressRecord, Family, Skip } from '../shared/types.js';
-import { addressScope, if2ip, type AddressScope, type InterfaceTable, type ParsedAddress, type SourceRule } from '../bind/index.js';
+import { addressScope, if2ip, routeGet, type AddressScope, type InterfaceTable, type ParsedAddress, type RouteInfo, type RouteQuery, type SourceRule, type SourceSelectOptions, type Unavailable } from '../bind/index.js';
 import type { Egress } from './egress.js';
 
 export interface Candidate {
@@ -23,6 +23,28 @@ export interface Plan {
   skips: Skip[];
 }
 
+export interface PlanOptions {
+  /** RFC 6724 section 5's options for the source if2ip picks on a pinned interface. */
+  selection?: Pick<SourceSelectOptions, 'preferTemporary' | 'policy'>;
+  /** The kernel's route lookup (injected by tests); used only with the kernel's own interface table. */
+  route?: (q: RouteQuery) => RouteInfo | Unavailable;
+}
+
+/** The kernel's answers to a route lookup that mean it has no route at all (rather than "cannot ask"). */
+const NO_ROUTE = /\b(ENETUNREACH|EHOSTUNREACH)\b/;
+
+/**
+ * A pinned address (--resolve keeps its written order, so rule 1 of RFC 6724 cannot put it last) that
+ * the host cannot send to at all: the kernel has no route, so there is no source address for it.
+ */
+function unroutable(record: AddressRecord, table: InterfaceTable, route: NonNullable<PlanOptions['route']>): string | undefined {
+  // Loopback is left to the attempt: the common pinned case, and a route lookup per connection saved.
+  if (record.source !== 'pinned' || table.source !== 'netlink' || record.address === '::1' || record.address.startsWith('127.')) return undefined;
+  const r = route({ family: record.family, to: record.address, ...(record.scopeId !== undefined ? { oif: record.scopeId } : {}) });
+  if (!('reason' in r) || !NO_ROUTE.test(r.reason)) return undefined;
+  return `this host has no route to ${record.address} (no IPv${record.family} source address for it, RFC 6724 rule 1)`;
+}
+
 function pickLocal(locals: NonNullable<Egress['locals']>, family: Family, scope: AddressScope, scopeId: number | undefined):
   (ParsedAddress & { scopeId?: number }) | undefined {
   return locals.find((l) => {
@@ -37,8 +59,9 @@ function skip(record: AddressRecord, code: string, reason: string): Skip {
   return { remote: record.address, family: record.family, code, reason };
 }
 
-export function planAttempts(records: AddressRecord[], egress: Egress, table: InterfaceTable): Plan {
+export function planAttempts(records: AddressRecord[], egress: Egress, table: InterfaceTable, options: PlanOptions = {}): Plan {
   const plan: Plan = { candidates: [], skips: [] };
+  const route = options.route ?? routeGet;
   for (const record of records) {
     const scope = addressScope(record.address, record.family);
     const remote: Candidate['remote'] = { address: record.address, family: record.family, scope };
@@ -48,7 +71,7 @@ export function planAttempts(records: AddressRecord[], egress: Egress, table: In
     if (egress.device !== undefined) {
       candidate.device = egress.device;
       if (!egress.locals) {
-        const found = if2ip(table, egress.device, remote);
+        const found = if2ip(table, egress.device, remote, options.selection);
         if (found.status !== 'found') {
           plan.skips.push(skip(record, found.status, found.reason));
           continue;
@@ -82,6 +105,13 @@ export function planAttempts(records: AddressRecord[], egress: Egress, table: In
       }
       // libuv reads the zone with if_nametoindex(): it must be a name, not a number.
       candidate.connectHost = `${record.address}%${zone}`;
+    }
+    if (egress.device === undefined && egress.locals === undefined) {
+      const why = unroutable(record, table, route);
+      if (why !== undefined) {
+        plan.skips.push(skip(record, 'no-route', why));
+        continue;
+      }
     }
     plan.candidates.push(candidate);
   }

@@ -5,6 +5,7 @@
  * comments are left alone. A line that cannot be read is reported, never guessed at.
  */
 import { readFileSync } from 'node:fs';
+import { HiperError } from '../shared/errors.js';
 import { DEFAULT_POLICY, byLongestPrefix, parsePrefix, type PolicyEntry, type PolicyTable } from '../shared/address-policy.js';
 
 export interface GaiConf {
@@ -55,4 +56,23 @@ function readPolicy(path: string): PolicyTable {
     return DEFAULT_POLICY;
   }
   return parseGaiConf(text).policy;
+}
+
+/**
+ * The policy table of a gai.conf-format file given by name (ResolveOptions.addressSelection.gaiConf,
+ * `hiper --gai-conf FILE`): unlike /etc/gai.conf, a file that cannot be read or has a line that cannot
+ * be read is an error naming the file and the line.
+ */
+export function gaiConfPolicy(path: string): PolicyTable {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new HiperError('ERR_INVALID_ARGUMENT', `cannot read the gai.conf file ${path}: ${(err as Error).message}`, { input: path, cause: err });
+  }
+  const conf = parseGaiConf(text);
+  if (conf.problems.length > 0) {
+    throw new HiperError('ERR_INVALID_ARGUMENT', `${path}: not a precedence/label line (KEYWORD PREFIX/LEN VALUE): ${conf.problems.join('; ')}`, { input: path, details: { problems: conf.problems } });
+  }
+  return conf.policy;
 }

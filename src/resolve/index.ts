@@ -3,7 +3,7 @@
  * chosen egress, DNS-over-HTTPS (RFC 8484), a TTL cache with in-flight sharing, pinned entries
  * (curl --resolve / --connect-to), RFC 6724 ordering and RFC 8305 interleaving.
  */
-export { resolve, DEFAULT_RESOLVE_TIMEOUT } from './resolve.js';
+export { resolve, addressSelectionOf, DEFAULT_RESOLVE_TIMEOUT } from './resolve.js';
 export {
   ResolveCache, defaultCache, DEFAULT_CACHE_MAX_TTL_MS, DEFAULT_CACHE_NEGATIVE_TTL_MS, DEFAULT_CACHE_MAX_ENTRIES,
   type ResolveCacheOptions,
@@ -15,6 +15,7 @@ export {
   type OrderOptions, type SourceCandidate, type PreparedSource, type Orderable,
 } from './order.js';
 export { classify, policyTable, DEFAULT_POLICY, type Classified, type PolicyTable, type PolicyRow } from '../shared/address-policy.js';
+export { parseGaiConf, gaiConfPolicy, systemPolicy, type GaiConf } from './gai-conf.js';
 export { systemLookup, type LookupFunction, type SystemLookupOptions } from './system.js';
 export { parseDnsServer, parseDnsServerList, planDnsServers, dnsServersIdentity, type DnsServer, type DnsServersConfig, type DnsServersPlan } from './servers.js';
 export { dnsServersLookup } from './dns/lookup.js';

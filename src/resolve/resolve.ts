@@ -15,7 +15,7 @@ import { familyLabel, isNegativeAnswer } from './errors.js';
 import { normalizeHostName } from './hostname.js';
 import { checkFirstFamilyCount, interleaveFamilies, sortByRfc6724 } from './order.js';
 import { sourcePicker } from './sources.js';
-import { systemPolicy } from './gai-conf.js';
+import { gaiConfPolicy, systemPolicy } from './gai-conf.js';
 import { policyTable, type PolicyTable } from '../shared/address-policy.js';
 import { findPinned, pinnedRecords } from './pinned.js';
 import { requireDeviceBinding } from './dns/egress.js';
@@ -128,18 +128,26 @@ function cacheOf(cache: ResolveOptions['cache']): ResolveCache | undefined {
   throw invalid('cache must be a ResolveCache or false', typeof cache);
 }
 
-/** The policy table and options RFC 6724 ordering uses for these options. */
-function selectionOf(o: ResolveOptions): { policy: PolicyTable; preferTemporary?: boolean; ipv4LongestPrefix?: boolean } {
+/**
+ * The policy table and options RFC 6724 uses for these options: for ordering here, and for connect's
+ * choice of source on a pinned interface.
+ */
+export function addressSelectionOf(o: ResolveOptions): { policy: PolicyTable; preferTemporary?: boolean; ipv4LongestPrefix?: boolean; interface?: string } {
   const sel = o.addressSelection;
   if (sel === undefined) return { policy: systemPolicy() };
+  if (sel.policyTable !== undefined && sel.gaiConf !== undefined) throw invalid('addressSelection takes policyTable or gaiConf, not both', sel);
+  if (sel.gaiConf !== undefined && (typeof sel.gaiConf !== 'string' || sel.gaiConf === '')) throw invalid('addressSelection.gaiConf must be a file name', sel.gaiConf);
   let policy: PolicyTable;
   try {
-    policy = sel.policyTable !== undefined ? policyTable(sel.policyTable) : systemPolicy();
+    policy = sel.policyTable !== undefined ? policyTable(sel.policyTable) : sel.gaiConf !== undefined ? gaiConfPolicy(sel.gaiConf) : systemPolicy();
   } catch (err) {
+    if (err instanceof HiperError) throw err;
     throw invalid(`addressSelection.policyTable: ${(err as Error).message}`, sel.policyTable);
   }
+  if (sel.interface !== undefined && (typeof sel.interface !== 'string' || sel.interface === '')) throw invalid('addressSelection.interface must be an interface name', sel.interface);
   return {
     policy,
+    ...(sel.interface !== undefined ? { interface: sel.interface } : {}),
     ...(sel.preferTemporary !== undefined ? { preferTemporary: sel.preferTemporary === true } : {}),
     ...(sel.ipv4LongestPrefix !== undefined ? { ipv4LongestPrefix: sel.ipv4LongestPrefix === true } : {}),
   };
@@ -226,7 +234,7 @@ export async function resolve(host: string, options: ResolveOptions = {}): Promi
   const run = async (signal: AbortSignal): Promise<AddressRecord[]> => {
     try {
       const records = dedupe(await lowerOf(options)({ name, family, signal }));
-      const sel = selectionOf(options);
+      const sel = addressSelectionOf(options);
       const ordered = interleaveFamilies(sortByRfc6724(records, { ...sel, sourceFor: sourcePicker(table ?? interfaceTable(), sel) }), 1);
       cache?.setAnswer(famKey, identity, hostKey, ordered);
       return ordered;

@@ -5,7 +5,7 @@
  * that does not come from the kernel), RFC 6724 section 5 picks among the table's addresses.
  * A destination the kernel has no route to has no source: rule 1 puts it last.
  */
-import { addressUsable, linkUsable, routeGet, type InterfaceTable, type RouteInfo, type RouteQuery, type Unavailable } from '../bind/index.js';
+import { addressScope, addressUsable, if2ip, linkUsable, routeGet, type InterfaceTable, type RouteInfo, type RouteQuery, type Unavailable } from '../bind/index.js';
 import type { PolicyTable } from '../shared/address-policy.js';
 import { chooseSource, type Orderable, type PreparedSource } from './order.js';
 
@@ -19,6 +19,12 @@ export interface SourcePickerOptions {
   preferTemporary?: boolean;
   /** The kernel's route lookup (injected by tests). */
   route?: RouteLookup;
+  /**
+   * The interface the connection will be pinned to: each destination's source is then the address
+   * if2ip would bind there (RFC 6724 section 5 among its addresses), none when it has no address that
+   * may serve it (rule 1 puts that destination last).
+   */
+  interface?: string;
 }
 
 const candidatesByTable = new WeakMap<InterfaceTable, PreparedSource[]>();
@@ -50,6 +56,7 @@ export function tableSources(table: InterfaceTable): PreparedSource[] {
 
 /** `sourceFor` for sortByRfc6724: the kernel's choice when the table is the kernel's, else section 5's. */
 export function sourcePicker(table: InterfaceTable, options: SourcePickerOptions = {}): (d: Orderable) => PreparedSource | undefined {
+  if (options.interface !== undefined) return pinnedSourcePicker(table, options.interface, options);
   const candidates = tableSources(table);
   const choose = (d: Orderable, outgoingInterface?: number): PreparedSource | undefined =>
     chooseSource(d, candidates, { ...options, ...(outgoingInterface !== undefined ? { outgoingInterface } : {}) });
@@ -63,5 +70,24 @@ export function sourcePicker(table: InterfaceTable, options: SourcePickerOptions
     return candidates.find((c) => c.address === r.prefsrc && c.interfaceIndex === r.oif)
       ?? candidates.find((c) => c.address === r.prefsrc)
       ?? { address: r.prefsrc, family: d.family };
+  };
+}
+
+/** `sourceFor` on a pinned interface: the address if2ip binds for each destination. */
+function pinnedSourcePicker(table: InterfaceTable, name: string, options: SourcePickerOptions): (d: Orderable) => PreparedSource | undefined {
+  const selection = { ...(options.policy ? { policy: options.policy } : {}), ...(options.preferTemporary !== undefined ? { preferTemporary: options.preferTemporary } : {}) };
+  return (d) => {
+    const remote = { address: d.address, family: d.family, scope: addressScope(d.address, d.family), ...(d.scopeId !== undefined ? { scopeId: d.scopeId } : {}) };
+    const found = if2ip(table, name, remote, selection);
+    if (found.status !== 'found') return undefined;
+    const { iface, local } = found;
+    return {
+      address: local.address,
+      family: local.family,
+      ...(iface.index !== undefined ? { interfaceIndex: iface.index, ...(local.family === 6 ? { scopeId: iface.index } : {}) } : {}),
+      ...(local.prefixLength !== undefined ? { prefixLength: local.prefixLength } : {}),
+      ...(local.flags !== undefined ? { flags: local.flags } : {}),
+      ...(iface.type !== undefined && TUNNELS.has(iface.type) ? { encapsulated: true } : {}),
+    };
   };
 }

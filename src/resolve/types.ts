@@ -110,11 +110,16 @@ export interface ResolveOptions {
   firstFamilyCount?: number;
   /**
    * RFC 6724 ordering. `policyTable` replaces the policy table (default: /etc/gai.conf's precedence
-   * and label lines when it has any, else RFC 6724 section 2.1's); `preferTemporary` puts temporary
-   * source addresses first where the source is chosen here (without netlink); `ipv4LongestPrefix`
+   * and label lines when it has any, else RFC 6724 section 2.1's); `gaiConf` names a file in
+   * gai.conf's format to read instead of /etc/gai.conf (a line it cannot read is an error, never
+   * skipped); `interface` names the interface the connection will be pinned to (connect sets it from
+   * its `interface` option): each destination's source is then the address bound there, not the
+   * kernel route's; `preferTemporary` puts temporary source addresses before public ones wherever hiper
+   * chooses the source (on a pinned interface, and without netlink; elsewhere the kernel chooses, as
+   * its use_tempaddr setting says); `ipv4LongestPrefix`
    * applies rule 9 to IPv4 destinations too (off by default, as the RFC allows).
    */
-  addressSelection?: { policyTable?: readonly PolicyRow[]; preferTemporary?: boolean; ipv4LongestPrefix?: boolean };
+  addressSelection?: { policyTable?: readonly PolicyRow[]; gaiConf?: string; interface?: string; preferTemporary?: boolean; ipv4LongestPrefix?: boolean };
   /** Time limit for the whole lookup, ms; default 30000. */
   timeout?: number;
   /** With dnsInterface: fail with ERR_DEVICE_BIND_UNAVAILABLE, before any query is sent, rather than fall back to address binding. */

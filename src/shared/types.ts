@@ -28,7 +28,7 @@ export function bindWords(method: BindMethod | undefined): string {
 export interface Skip {
   remote: string;
   family: Family;
-  /** Machine-readable reason: no-family, no-scope, not-found, filtered. */
+  /** Machine-readable reason: if2ip's (not-found, link-down, no-family, no-scope), no-zone, no-route (a pinned address this host has no route to), or a --strict route check's. */
   code: string;
   /** Human-readable reason: "h2 has no IPv6 address". */
   reason: string;

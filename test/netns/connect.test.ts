@@ -10,7 +10,6 @@ import { deviceBinding } from '../../src/bind/index.js';
 import { HiperError, systemClock, type AddressRecord, type Clock } from '../../src/shared/index.js';
 import type { Resolver } from '../../src/resolve/types.js';
 import { openFds, fdsSettle } from '../helpers/fds.js';
-import { needs } from '../helpers/needs.js';
 
 const pinned = (...addresses: string[]): Resolver => async () =>
   addresses.map((address): AddressRecord => ({ address, family: address.includes(':') ? 6 : 4, source: 'pinned' }));
