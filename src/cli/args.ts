@@ -66,18 +66,60 @@ export const DOH_EGRESS_FLAGS: Options = {
 
 export type Values = Record<string, string | boolean | string[] | undefined>;
 
-/** One option as given on the command line, in order (for flags whose relative order matters, -d and --data-binary). */
+/**
+ * One option as given on the command line, in order (for flags whose relative order matters: the data
+ * flags, -o and -O with the URLs); a positional argument has the name ''.
+ */
 export interface OptionToken {
   name: string;
   value: string | undefined;
 }
 
+/**
+ * As curl, a flag that takes a value takes the next argument whatever it is (-r -500, -d -x): such a
+ * pair becomes --name=value, which parseArgs reads without calling the value ambiguous.
+ */
+export function joinDashValues(args: readonly string[], options: Options): string[] {
+  const byShort = new Map<string, string>();
+  for (const [name, o] of Object.entries(options)) if (o.short !== undefined) byShort.set(o.short, name);
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    if (a === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    let name: string | undefined;
+    let keep = '';
+    if (a.startsWith('--') && !a.includes('=')) name = a.slice(2);
+    else if (/^-[^-]+$/.test(a)) {
+      // A short flag, or a group of them ending with one that takes a value (-sSr).
+      const letters = [...a.slice(1)];
+      const firstValued = letters.findIndex((l) => options[byShort.get(l) ?? '']?.type === 'string');
+      if (firstValued === letters.length - 1) {
+        name = byShort.get(letters.at(-1)!);
+        keep = letters.length > 1 ? `-${letters.slice(0, -1).join('')}` : '';
+      }
+    }
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && next.startsWith('-') && next !== '-') {
+      if (keep !== '') out.push(keep);
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** parseArgs with strict checking; its errors become usage errors naming the flag. */
 export function parse(args: string[], options: Options, command: string): { values: Values; positionals: string[]; tokens: OptionToken[] } {
   try {
-    const r = parseArgs({ args, options, strict: true, allowPositionals: true, tokens: true });
+    const r = parseArgs({ args: joinDashValues(args, options), options, strict: true, allowPositionals: true, tokens: true });
     const tokens: OptionToken[] = [];
-    for (const t of r.tokens) if (t.kind === 'option') tokens.push({ name: t.name, value: t.value });
+    for (const t of r.tokens) {
+      if (t.kind === 'option') tokens.push({ name: t.name, value: t.value });
+      else if (t.kind === 'positional') tokens.push({ name: '', value: t.value });
+    }
     return { values: r.values as Values, positionals: r.positionals, tokens };
   } catch (err) {
     const message = (err as Error).message;

@@ -2,47 +2,57 @@
  * `hiper get URL...`: transfers through one Multi, with curl's flags. Sequential unless --parallel (curl
  * -Z) or --pipeline N; bodies to stdout or to -o files (one -o per URL, in order), written as they
  * arrive; -T uploads a file (one -T per URL, in order) and -d / --data-binary post data; -w per
- * transfer; --json prints one object per line per transfer, in the order they end, instead of bodies on
- * stdout. Exit code: that of the first URL that failed (curl's), 22 for HTTP >= 400 with --fail, else 0.
+ * transfer; --trace-json one object per line per transfer, in the order they end; -v says how each
+ * connection is made as it happens; a progress display on a terminal. Exit code: that of the first URL
+ * that failed (22 for HTTP >= 400 with --fail), else 0. curl 7.88 run serially exits with the last
+ * transfer's code, losing an earlier failure; hiper does not lose it.
  */
 import { writeFileSync } from 'node:fs';
-import { HiperError, isHiperError } from '../shared/errors.js';
-import { Multi, multiDohTransport, type Transfer, type TransferResponseHead, type TransferResult } from '../multi/index.js';
-import { flag, str } from './args.js';
+import { Multi, multiDohTransport } from '../multi/index.js';
+import { flag, num, str } from './args.js';
 import type { DohPlan } from './doh.js';
-import { EXIT_WRITE_ERROR, outputError, errorJson, exitCodeOf, stdio, type Io } from './format.js';
+import { EXIT_WRITE_ERROR, outputError, exitCodeOf, stdio, type Io } from './format.js';
 import { plan } from './get-plan.js';
-import { failedInfo, headText, headerValue, outcomeJson, retryWarning, verboseLines, type Outcome } from './get-report.js';
-import { FileOutput, StdoutQueue, type Sink, type StdoutSlot } from './output.js';
-import { Progress } from './progress.js';
+import { verboseLines, writeOutFacts, type Outcome } from './get-report.js';
+import { transferOne, type TransferContext } from './get-transfer.js';
+import { StdoutQueue, type StdoutSlot } from './output.js';
+import { Progress, barColumns } from './progress.js';
+import { feedProgress } from './progress-feed.js';
+import { TraceJson } from './trace-json.js';
+import { VerboseConnectLog } from './verbose.js';
 import { ReadReclaimer } from './reclaim.js';
-import { uploadSource, type Body, type UploadSource } from './upload.js';
 import { waterfallSvg } from './waterfall.js';
 import { renderWriteOut } from './write-out.js';
-import type { RetryEvent } from '../multi/curl-retry.js';
 
 /** curl's exit code for --fail on HTTP >= 400. */
 const EXIT_HTTP_ERROR = 22;
+/** curl's most transfers at once with -Z: a larger --parallel-max is taken as this. */
+const MAX_PARALLEL = 300;
 
 export async function getCommand(args: string[], io: Io = stdio): Promise<number> {
   const p = plan(args);
   const v = p.values;
   const silent = flag(v, 'silent');
   const showErrors = !silent || flag(v, 'show-error');
-  const json = flag(v, 'json');
   const verbose = flag(v, 'verbose');
   const fail = flag(v, 'fail');
   const headOnly = flag(v, 'head');
   if (p.writeOut && p.writeOut.unknown.length > 0 && showErrors) {
     for (const name of p.writeOut.unknown) io.err.write(`hiper: warning: unknown --write-out variable: '${name}'\n`);
   }
-  const multi = new Multi(p.multi);
+  // As curl's multi: no limit per host unless --parallel-max-host gives one.
+  const perHost = num(v, 'parallel-max-host', 'int>=1') ?? Infinity;
+  const traceTarget = str(v, 'trace-json');
+  const multi = new Multi({ ...p.multi, maxConnectionsPerHost: perHost });
   const transfer = p.doh !== undefined
     ? { ...p.transfer, resolve: { ...p.transfer.resolve, doh: { url: p.doh.url, transport: multiDohTransport(multi, dohEgress(p.doh)) } } }
     : p.transfer;
-  // As curl: no progress line over a body that is written to the same terminal.
-  const bodiesOnStdout = !json && (p.outputs.length < p.urls.length || p.outputs.includes('-'));
-  const progress = new Progress(io.err, p.urls.length, !silent && !verbose && !(bodiesOnStdout && io.out.isTTY === true));
+  // As curl: no progress display over a body that is written to the same terminal.
+  const bodiesOnStdout = p.outputs.length < p.urls.length || p.outputs.includes('-');
+  const showProgress = !silent && !verbose && !flag(v, 'no-progress-meter') && !(bodiesOnStdout && io.out.isTTY === true);
+  const style = p.urls.length > 1 ? 'count' : flag(v, 'progress-bar') ? 'bar' : 'meter';
+  const progress = new Progress(io.err, p.urls.length, showProgress, undefined, undefined, { style, columns: barColumns(process.env, io.err) });
+  const trace = traceTarget !== undefined ? new TraceJson(traceTarget) : undefined;
   const reclaimer = new ReadReclaimer();
   const outcomes: Array<Outcome | undefined> = new Array(p.urls.length);
 
@@ -56,126 +66,49 @@ export async function getCommand(args: string[], io: Io = stdio): Promise<number
     void multi.close();
   });
 
+  const ctx: TransferContext = { multi, plan: p, transfer, io, progress, reclaimer, stdout, flags: { silent, showErrors, verbose, fail, headOnly } };
   const runOne = async (i: number): Promise<void> => {
-    const url = p.urls[i]!;
-    const method = p.methods[i]!;
     const slot = stdout.slot();
     try {
-      await transferOne(i, url, method, slot);
+      const { outcome, headShown } = await transferOne(ctx, i, slot);
+      outcomes[i] = outcome;
+      progress.ended(outcome.error === undefined);
+      report(i, slot, headShown);
     } finally {
       slot.release();
     }
   };
 
-  const transferOne = async (i: number, url: string, method: string, slot: StdoutSlot): Promise<void> => {
-    let t: Transfer | undefined;
-    // A destination that cannot be written ends its transfer at once: exit 23.
-    let writeError: HiperError | undefined;
-    const abort = (error: HiperError): void => {
-      writeError ??= error;
-      if (t !== undefined) multi.remove(t);
-    };
-    const output = p.outputs[i];
-    const file = output !== undefined && output !== '-' ? new FileOutput(output, abort) : undefined;
-    // --json takes stdout for itself: bodies go only to -o files there.
-    const sink: Sink | undefined = file ?? (output === '-' || !json ? slot : undefined);
-    let bodyTo: Sink | undefined;
-    let head: TransferResponseHead | undefined;
-    const onHeaders = (h: TransferResponseHead): void => {
-      head = h;
-      if (verbose && t !== undefined) {
-        progress.clear();
-        for (const l of verboseLines(url, t.info, h, transfer)) io.err.write(l + '\n');
-      }
-      if (sink === undefined) return;
-      // -I: the head is what is written (with --fail too, as curl writes it before it fails).
-      if (headOnly) {
-        if (file === undefined || file.open()) void sink.write(Buffer.from(headText(h)));
-        return;
-      }
-      // --fail: a status >= 400 writes nothing and creates no file.
-      if (fail && h.status >= 400) return;
-      if (file === undefined || file.open()) bodyTo = sink;
-    };
-    const onData = (chunk: Buffer): Promise<void> | undefined => {
-      progress.received(chunk.length);
-      reclaimer.received(chunk.length);
-      return bodyTo?.write(chunk);
-    };
-
-    // As curl: each run's error (with -S, or without -s), then the warning (without -s).
-    const onRetry = (e: RetryEvent): void => {
-      progress.clear();
-      if (showErrors && !json) {
-        if (e.error !== undefined) io.err.write(`hiper: (${exitCodeOf(e.error)}) ${url}: ${e.error.message}\n`);
-        else if (fail && e.status !== undefined) io.err.write(`hiper: (22) ${url}: the requested URL returned error: ${e.status}\n`);
-      }
-      if (!silent) io.err.write(retryWarning(e));
-    };
-    let upload: UploadSource | undefined;
-    let body: Body | undefined;
-    let stopFollowing = (): void => {};
-    try {
-      upload = p.uploads[i] !== undefined ? uploadSource(p.uploads[i]!, io.in ?? (() => process.stdin)) : undefined;
-      body = upload?.body ?? p.data?.();
-      const retry = transfer.retry !== undefined ? { retry: { ...transfer.retry, onRetry } } : {};
-      t = multi.add({ ...transfer, url, method, ...(body !== undefined ? { body } : {}), onHeaders, onData, ...retry });
-      if (upload !== undefined) stopFollowing = reclaimer.followUpload(t.info);
-    } catch (error) {
-      upload?.close();
-      outcomes[i] = { url, error, info: failedInfo(url, method, error) };
-      progress.ended(false);
-      report(i, slot, false);
-      return;
-    }
-    let result: TransferResult | undefined;
-    let error: unknown;
-    try {
-      result = await t.done;
-    } catch (err) {
-      error = err;
-    }
-    stopFollowing();
-    // The file is whole and closed before anything reports the transfer.
-    await file?.finish();
-    // A source the transfer did not read to its end (it failed first) is let go of.
-    upload?.close();
-    if (body !== undefined && body !== upload?.body) (body as { destroy?: () => void }).destroy?.();
-    if (writeError !== undefined) error = writeError;
-    else if (stdout.error !== undefined && isHiperError(error, 'ERR_ABORTED')) error = stdout.error;
-    outcomes[i] = error !== undefined ? { url, error, info: t.info } : { url, result: result!, info: t.info };
-    progress.ended(error === undefined);
-    report(i, slot, head !== undefined);
-  };
-
   const report = (i: number, slot: StdoutSlot, headShown: boolean): void => {
     const o = outcomes[i]!;
-    progress.clear();
-    if (verbose && !headShown) for (const l of verboseLines(o.url, o.info, undefined, transfer)) io.err.write(l + '\n');
+    // The request as this URL sent it: its own headers (credentials, cookies), else the run's.
+    const sent = { ...transfer, headers: p.requests[i]?.headers ?? transfer.headers };
+    if (verbose && !headShown) for (const l of verboseLines(o.url, o.info, undefined, sent)) io.err.write(l + '\n');
     // A closed stdout was said once, for the run.
     if (stdout.error !== undefined && o.error === stdout.error) return;
     const r = o.result;
-    if (json) void slot.write(Buffer.from(JSON.stringify(outcomeJson(o)) + '\n'));
-    if (p.writeOut) {
-      const contentType = headerValue(r, 'content-type');
-      void slot.write(Buffer.from(renderWriteOut(p.writeOut, {
-        url: o.url, info: o.info, exitCode: exitOf(o, fail),
-        ...(o.error !== undefined ? { error: errorJson(o.error) as { code: string; message: string } } : {}),
-        ...(contentType !== undefined ? { contentType } : {}),
-      })));
-    }
-    if (o.error !== undefined && showErrors && !json) io.err.write(`hiper: (${exitCodeOf(o.error)}) ${o.url}: ${(o.error as Error).message}\n`);
-    if (r && fail && r.status >= 400 && showErrors && !json) io.err.write(`hiper: (22) ${o.url}: the requested URL returned error: ${r.status}\n`);
+    trace?.write(o, slot);
+    if (p.writeOut) void slot.write(Buffer.from(renderWriteOut(p.writeOut, writeOutFacts(o, exitOf(o, fail), sent, p.uploads[i]))));
+    if (o.error !== undefined && showErrors) progress.say(`hiper: (${exitCodeOf(o.error)}) ${o.url}: ${(o.error as Error).message}\n`);
+    if (r && fail && r.status >= 400 && showErrors) progress.say(`hiper: (22) ${o.url}: the requested URL returned error: ${r.status}\n`);
   };
 
   let next = 0;
   const worker = async (): Promise<void> => {
     while (!stopped && next < p.urls.length) await runOne(next++);
   };
+  // -v: each connect attempt and skip as it happens; the display, fed by the transfers, until the end.
+  const connectLog = verbose ? new VerboseConnectLog((line) => io.err.write(line + '\n')) : undefined;
+  const feed = feedProgress(progress, p.doh?.url);
+  progress.begin();
   try {
-    await Promise.all(Array.from({ length: Math.min(p.parallel, p.urls.length) }, worker));
+    // The trace file could not be created: nothing is run, as curl stops at an output it cannot open.
+    if (trace?.error === undefined) await Promise.all(Array.from({ length: Math.min(p.parallel, MAX_PARALLEL, p.urls.length) }, worker));
   } finally {
-    progress.clear();
+    progress.stop();
+    feed.close();
+    connectLog?.close();
+    trace?.close();
     await multi.close();
   }
   await stdout.idle();
@@ -185,6 +118,10 @@ export async function getCommand(args: string[], io: Io = stdio): Promise<number
   for (const o of ran) {
     code = exitOf(o, fail);
     if (code !== 0) break;
+  }
+  if (trace?.error !== undefined) {
+    if (showErrors) io.err.write(`hiper: (${EXIT_WRITE_ERROR}) ${trace.error.message}\n`);
+    if (code === 0) code = EXIT_WRITE_ERROR;
   }
   if (stdout.error !== undefined) {
     // A reader that went away (EPIPE) is the usual end of `| head`: quiet, as before.

@@ -3,8 +3,8 @@
  * state, type, MTU, address flags), whether device binding is available, and with --watch each change
  * as it happens. --details adds link speed (systeminformation, slow: it is loaded only then).
  */
-import { deviceBinding, enrichInterfaces, interfaceTable, watchInterfaces, type EnrichedInterface, type InterfaceChange, type InterfaceTable } from '../bind/index.js';
-import { deviceBindingLine } from './version.js';
+import { deviceBinding, enrichInterfaces, interfaceTable, watchInterfaces, type EnrichedInterface, type InterfaceChange } from '../bind/index.js';
+import { deviceBindingLine, tableSourceLine } from './version.js';
 
 export interface IfacesOptions {
   json: boolean;
@@ -28,10 +28,6 @@ function addressLines(i: EnrichedInterface): string[] {
     const life = a.preferredLifetime !== undefined ? ` preferred ${a.preferredLifetime}s valid ${a.validLifetime ?? 'forever'}s` : '';
     return `    inet${a.family === 6 ? '6' : ''} ${a.cidr}${scope}${flags.length ? ` ${flags.join(' ')}` : ''}${life}`;
   });
-}
-
-export function tableSourceLine(t: InterfaceTable): string {
-  return t.source === 'netlink' ? 'interface table: kernel (rtnetlink)' : `interface table: os.networkInterfaces(), no link states (${t.fallbackReason ?? 'given'})`;
 }
 
 /** One line per change, as --watch prints it. */

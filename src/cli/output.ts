@@ -38,15 +38,17 @@ const EMPTY = new Uint8Array(0);
 const FILE_BUFFER = 1 << 20;
 
 /**
- * An -o file. Created (or truncated) by open(), which the command calls when the response head arrives,
- * as curl does; a transfer that never gets a head (or, with --fail, gets a status >= 400) creates none.
+ * An -o file. Created (or truncated; with -C, added to) by open(), which the command calls when the
+ * response head arrives, as curl does; a transfer that never gets a head (or, with --fail, gets a status
+ * >= 400) creates none.
  * A failure to create or write it is reported once, through `onError`, as ERR_WRITE_OUTPUT (exit 23).
  */
 export class FileOutput implements Sink {
   private stream: WriteStream | undefined;
   private failure: HiperError | undefined;
 
-  constructor(readonly path: string, private readonly onError: (error: HiperError) => void) {}
+  /** `append`: an existing file is added to, not truncated (curl -C). */
+  constructor(readonly path: string, private readonly onError: (error: HiperError) => void, private readonly append = false) {}
 
   get error(): HiperError | undefined {
     return this.failure;
@@ -58,7 +60,7 @@ export class FileOutput implements Sink {
     let fd: number;
     try {
       // Opened here and now, so that a path that cannot be written fails the transfer at its head.
-      fd = openSync(this.path, 'w');
+      fd = openSync(this.path, this.append ? 'a' : 'w');
     } catch (err) {
       this.fail(err);
       return false;

@@ -1,5 +1,5 @@
 /**
- * What `hiper get` sends: -d / --data-binary (curl's POST data) and -T / --upload-file (curl's PUT of
+ * What `hiper get` sends: -d / --data-binary / --data-raw / --data-urlencode / --json (curl's POST data) and -T / --upload-file (curl's PUT of
  * a file), as request bodies. A file is streamed, never read whole, and sent with its size as
  * Content-Length; stdin given to -T is streamed chunked, its length being unknown.
  */
@@ -8,54 +8,78 @@ import { basename } from 'node:path';
 import { HiperError } from '../shared/errors.js';
 import type { TransferOptions } from '../multi/index.js';
 import { usageError } from './args.js';
+import { urlencodeArg } from './data-urlencode.js';
 
 export type Body = NonNullable<TransferOptions['body']>;
 
-/** One -d or --data-binary, as given. */
+/**
+ * One piece of request data, as given: -d/--data-ascii ('ascii': a file's CR and LF removed, as curl
+ * does), --data-binary ('binary': a file's bytes exactly), --data-raw ('raw': no @file meaning),
+ * --data-urlencode ('urlencode'), --json ('json': a file's bytes exactly, joined to what comes before
+ * it with no '&').
+ */
 export interface DataPart {
-  /** --data-binary: a file's bytes exactly; -d: a file's CR and LF removed, as curl does. */
-  binary: boolean;
+  kind: 'ascii' | 'binary' | 'raw' | 'urlencode' | 'json';
   value: string;
+}
+
+/** The flag names whose values are request data, and the kind of each. */
+export const DATA_FLAGS: Readonly<Record<string, DataPart['kind']>> = {
+  data: 'ascii', 'data-ascii': 'ascii', 'data-binary': 'binary', 'data-raw': 'raw', 'data-urlencode': 'urlencode', json: 'json',
+};
+
+/** The data body of every transfer: a fresh body for each, and its size (sent as Content-Length). */
+export interface DataBody {
+  body: () => Body;
+  size: number;
+  /** Its Content-Type when the data sets one (-F's multipart type); else -d's form type. */
+  contentType?: string;
 }
 
 const AMP = Buffer.from('&');
 
 /**
- * The body of every transfer for the -d / --data-binary given, joined with '&' in command-line order as
- * curl joins them; undefined without any. A single --data-binary @FILE is streamed from the file for
- * each transfer (Content-Length: its size); anything else (several parts, -d @FILE whose line ends
+ * The body of every transfer for the data given, joined with '&' in command-line order as curl joins
+ * them (a --json part with nothing); undefined without any. A single --data-binary or --json @FILE is
+ * streamed from the file for each transfer; anything else (several parts, -d @FILE whose line ends
  * must be removed, stdin) is small form data by nature and read whole here, once.
  */
-export function dataBody(parts: readonly DataPart[], readStdin: () => Buffer = () => readFileSync(0)): (() => Body) | undefined {
+export function dataBody(parts: readonly DataPart[], readStdin: () => Buffer = () => readFileSync(0)): DataBody | undefined {
   if (parts.length === 0) return undefined;
   const only = parts.length === 1 ? parts[0]! : undefined;
-  if (only?.binary && only.value.startsWith('@') && only.value !== '@-') {
+  if (only && (only.kind === 'binary' || only.kind === 'json') && only.value.startsWith('@') && only.value !== '@-') {
     const path = only.value.slice(1);
-    checkReadable(only.value, path);
-    return () => createReadStream(path);
+    const size = readableSize(only.value, path);
+    return { body: () => createReadStream(path), size };
   }
+  const whole = joinData(parts, readStdin);
+  return { body: () => whole, size: whole.length };
+}
+
+/** The data given, joined as curl joins it (for a body, or for the query of -G). */
+export function joinData(parts: readonly DataPart[], readStdin: () => Buffer = () => readFileSync(0)): Buffer {
   const pieces: Buffer[] = [];
   for (const [i, p] of parts.entries()) {
-    if (i > 0) pieces.push(AMP);
+    if (i > 0 && p.kind !== 'json') pieces.push(AMP);
     pieces.push(dataBytes(p, readStdin));
   }
-  const whole = Buffer.concat(pieces);
-  return () => whole;
+  return Buffer.concat(pieces);
+}
+
+function readWhole(input: string, path: string, readStdin: () => Buffer): Buffer {
+  if (path === '-') return readStdin();
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw usageError(input, `cannot read ${path}: ${(err as Error).message}`);
+  }
 }
 
 function dataBytes(p: DataPart, readStdin: () => Buffer): Buffer {
-  if (!p.value.startsWith('@')) return Buffer.from(p.value, 'utf8');
-  const path = p.value.slice(1);
-  let bytes: Buffer;
-  if (path === '-') bytes = readStdin();
-  else {
-    try {
-      bytes = readFileSync(path);
-    } catch (err) {
-      throw usageError(p.value, `cannot read ${path}: ${(err as Error).message}`);
-    }
-  }
-  return p.binary ? bytes : stripLineEnds(bytes);
+  if (p.kind === 'urlencode') return Buffer.from(urlencodeArg(p.value, (path) => readWhole(p.value, path, readStdin)), 'latin1');
+  if (p.kind === 'raw' || !p.value.startsWith('@')) return Buffer.from(p.value, 'utf8');
+  const bytes = readWhole(p.value, p.value.slice(1), readStdin);
+  return p.kind === 'ascii' ? stripLineEnds(bytes) : bytes;
 }
 
 /** curl's -d @FILE: carriage returns and newlines are not sent. */
@@ -67,14 +91,17 @@ function stripLineEnds(b: Buffer): Buffer {
   return out.subarray(0, n);
 }
 
-function checkReadable(input: string, path: string): void {
-  let why: string | undefined;
+/** The size of a file read for every transfer; a usage error naming the flag value when it cannot be. */
+export function readableSize(input: string, path: string): number {
+  let why: string;
   try {
-    if (statSync(path).isDirectory()) why = 'it is a directory';
+    const st = statSync(path);
+    if (!st.isDirectory()) return st.size;
+    why = 'it is a directory';
   } catch (err) {
     why = (err as Error).message;
   }
-  if (why !== undefined) throw usageError(input, `cannot read ${path}: ${why}`);
+  throw usageError(input, `cannot read ${path}: ${why}`);
 }
 
 /**

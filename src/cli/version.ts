@@ -1,20 +1,27 @@
-/** `hiper --version` / `-V`: hiper's version, the Node.js running it, and which device-binding addon loaded. */
+/**
+ * `hiper --version` / `-V`, in curl's shape: hiper's version with the Node.js running it, which
+ * device-binding addon loaded, where the interface table comes from, then Protocols and Features.
+ */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deviceBinding, type DeviceBindingStatus } from '../bind/index.js';
+import * as zlib from 'node:zlib';
+import { deviceBinding, InterfaceTable, type DeviceBindingStatus } from '../bind/index.js';
+
+let cachedVersion: string | undefined;
 
 /** hiper's own package.json, the nearest one above this module that is named hiper. */
 export function hiperVersion(from = dirname(fileURLToPath(import.meta.url))): string {
+  if (cachedVersion !== undefined) return cachedVersion;
   for (let dir = from, i = 0; i < 6; i++, dir = dirname(dir)) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'hiper' && pkg.version) return pkg.version;
+      if (pkg.name === 'hiper' && pkg.version) return (cachedVersion = pkg.version);
     } catch {
       // no package.json at this level
     }
   }
-  return 'unknown';
+  return (cachedVersion = 'unknown');
 }
 
 /** One line on device binding, as `ifaces` and `--version` print it. */
@@ -24,7 +31,31 @@ export function deviceBindingLine(b: DeviceBindingStatus = deviceBinding()): str
     : `device binding: unavailable, address binding only (${b.reason})`;
 }
 
+/** Where the interface table comes from: the kernel over rtnetlink, or Node's list without link states. */
+export function tableSourceLine(t: Pick<InterfaceTable, 'source' | 'fallbackReason'>): string {
+  return t.source === 'netlink' ? 'interface table: kernel (rtnetlink)' : `interface table: os.networkInterfaces(), no link states (${t.fallbackReason ?? 'given'})`;
+}
+
+/** curl's Features words for what this build and this Node.js can do, sorted as curl sorts them. */
+export function features(b: DeviceBindingStatus = deviceBinding(), z: object = zlib): string[] {
+  const list = ['AsynchDNS', 'IPv6', 'HTTP2', 'HTTP1.1-pipelining', 'happy-eyeballs', 'DoH', 'SSL', 'Largefile', 'libz'];
+  if ('createBrotliDecompress' in z) list.push('brotli');
+  if ('createZstdDecompress' in z) list.push('zstd');
+  if (b.available) list.push('device-binding');
+  return list.sort((a, c) => a.toLowerCase().localeCompare(c.toLowerCase()));
+}
+
+export function versionText(b: DeviceBindingStatus = deviceBinding(), table: Pick<InterfaceTable, 'source' | 'fallbackReason'> = InterfaceTable.read()): string {
+  return [
+    `hiper ${hiperVersion()} (Node.js ${process.version}, ${process.platform} ${process.arch})`,
+    deviceBindingLine(b),
+    tableSourceLine(table),
+    'Protocols: http https',
+    `Features: ${features(b).join(' ')}`,
+  ].join('\n') + '\n';
+}
+
 export function versionCommand(out: NodeJS.WritableStream = process.stdout): number {
-  out.write(`hiper ${hiperVersion()} (Node.js ${process.version}, ${process.platform} ${process.arch})\n${deviceBindingLine()}\n`);
+  out.write(versionText());
   return 0;
 }

@@ -2,6 +2,7 @@
 export { Multi } from './multi.js';
 export { TimerHeap, type TimerEntry } from './timers.js';
 export { multiDohTransport } from './doh-transport.js';
+export { nextRedirect, REDIRECT_STATUSES, type RedirectFrom, type RedirectStep } from './redirect.js';
 export * from './h1/index.js';
 export type {
   ConnectionChooser, ConnectionView, HttpVersionChoice, EgressOptions as TransferEgressOptions, MultiApi, MultiOptions, MultiStats, ResponseHead as TransferResponseHead,

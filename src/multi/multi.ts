@@ -78,7 +78,8 @@ export class Multi implements MultiApi, ConnectionOwner {
     const pipelinable = isPipelinable(method, hasBody);
     const https = target.scheme === 'https';
     // Connections offered only http/1.1 are a pool of their own.
-    const only11 = https && (options.httpVersion ?? this.o.httpVersion) === '1.1';
+    const version = options.httpVersion ?? this.o.httpVersion;
+    const only11 = https && (version === '1.1' || version === '1.0');
     const egress = egressKey(options, https ? options.tls ?? this.o.tls : undefined) + (only11 ? ONLY_HTTP11 : '');
     const hostKey = `${target.scheme}|${connectHost(target)}|${target.port}|${egress}`;
     const maxBodySize = options.maxBodySize ?? this.o.maxBodySize;
@@ -296,7 +297,7 @@ export class Multi implements MultiApi, ConnectionOwner {
       const got = t.info.sizeDownload - t.bytesAtLastCheck;
       // Slow because its own reader is behind is not a slow server (libcurl exempts paused transfers too).
       if (got < bytes * seconds && !t.held) {
-        t.fail(new HiperError('ERR_TIMEOUT', `the transfer of ${t.info.url} was slower than ${bytes} bytes/s for ${seconds} s (${got} bytes)`, { input: t.info.url }));
+        t.fail(new HiperError('ERR_TIMEOUT', `the transfer of ${t.info.url} was slower than ${bytes} bytes/s for ${seconds} s (${got} bytes)`, { input: t.info.url, details: { lowSpeed: { bytes, seconds } } }));
         return;
       }
       t.bytesAtLastCheck = t.info.sizeDownload;

@@ -32,6 +32,7 @@ const ms: Rule[1] = (v) => typeof v === 'number' && Number.isFinite(v) && v > 0;
 const nonNegative: Rule[1] = (v) => typeof v === 'number' && v >= 0;
 const fn: Rule[1] = (v) => typeof v === 'function';
 const httpVersion: Rule = ['httpVersion', (v) => v === 'auto' || v === '1.1' || v === '2', '"auto", "1.1" or "2"'];
+const transferHttpVersion: Rule = ['httpVersion', (v) => v === 'auto' || v === '1.0' || v === '1.1' || v === '2', '"auto", "1.0", "1.1" or "2"'];
 
 const MULTI_RULES: Rule[] = [
   httpVersion,
@@ -51,7 +52,7 @@ const MULTI_RULES: Rule[] = [
 ];
 
 const TRANSFER_RULES: Rule[] = [
-  httpVersion,
+  transferHttpVersion,
   ['url', (v) => typeof v === 'string' || v instanceof URL, 'a URL string or URL'],
   ['method', (v) => typeof v === 'string', 'a string'],
   ['connectTimeout', ms, 'a number of ms > 0'],

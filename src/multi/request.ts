@@ -17,6 +17,8 @@ export class PreparedRequest {
     readonly checked: CheckedRequest,
     /** No headers and no body: shared by every transfer that asks the same (see PLAIN). */
     private readonly plain: boolean,
+    /** Sent with an HTTP/1.0 request line (TransferOptions.httpVersion '1.0'). */
+    private readonly http10 = false,
   ) {}
 
   get body(): Buffer[] {
@@ -38,7 +40,7 @@ export class PreparedRequest {
     if (this.encoded === undefined) {
       const c = this.checked;
       // Through encodeRequest's own cache of plain requests: their head is a Buffer of its own.
-      this.encoded = this.plain ? encodeRequest({ method: c.method, path: c.path, host: c.host }) : encodeChecked(c);
+      this.encoded = this.plain ? encodeRequest({ method: c.method, path: c.path, host: c.host }) : encodeChecked(c, this.http10 ? '1.0' : '1.1');
     }
     return this.encoded;
   }
@@ -50,7 +52,8 @@ const PLAIN_MAX = 256;
 
 /** Checks a transfer's request; throws a HiperError naming what is wrong. */
 export function prepareRequest(options: TransferOptions, target: TargetUrl, method: string): PreparedRequest {
-  if (!options.headers && options.body === undefined) {
+  const http10 = options.httpVersion === '1.0';
+  if (!options.headers && options.body === undefined && !http10) {
     const key = `${method} ${target.path} ${target.authority}`;
     let prepared = PLAIN.get(key);
     if (prepared === undefined) {
@@ -61,5 +64,5 @@ export function prepareRequest(options: TransferOptions, target: TargetUrl, meth
     return prepared;
   }
   const spec = { method, path: target.path, host: target.authority, ...(options.headers ? { headers: options.headers } : {}), ...(options.body !== undefined ? { body: options.body } : {}) };
-  return new PreparedRequest(checkRequest(spec), false);
+  return new PreparedRequest(checkRequest(spec), false, http10);
 }

@@ -37,8 +37,11 @@ export interface TransferOptions extends EgressOptions {
   lowSpeed?: { bytes: number; seconds: number };
   /** TLS options for https (CA, verification, ALPN); SNI is the URL's host name. */
   tls?: Omit<TlsConnectOptions, 'servername'>;
-  /** HTTP version: the Multi's default unless given. */
-  httpVersion?: HttpVersionChoice;
+  /**
+   * HTTP version: the Multi's default unless given. '1.0' (curl --http1.0) sends an HTTP/1.0 request
+   * line over HTTP/1.1 connections (https offers only http/1.1 in ALPN).
+   */
+  httpVersion?: HttpVersionChoice | '1.0';
   /**
    * Body slices as they arrive (the socket's own Buffers, not copies). When given, the result's body is
    * empty. A promise returned holds the connection (it reads nothing more) until it settles, and `done`

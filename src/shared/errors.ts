@@ -43,7 +43,12 @@ export const ERROR_CODES = {
   ERR_HTTP2: { meaning: 'an HTTP/2 stream or session error (GOAWAY, RST_STREAM, refused stream)', curl: 'CURLE_HTTP2_STREAM', exit: 92 },
   ERR_BODY_TOO_LARGE: { meaning: 'the response body is larger than maxBodySize (curl --max-filesize) or than one Buffer can hold', curl: 'CURLE_FILESIZE_EXCEEDED', exit: 63 },
   ERR_READ_BODY: { meaning: 'the request body source failed, or gave a different number of bytes than announced', curl: 'CURLE_READ_ERROR', exit: 26 },
+  ERR_READ_CONFIG: { meaning: 'a config file (curl -K) could not be read', curl: 'CURLE_READ_ERROR', exit: 26 },
   ERR_WRITE_OUTPUT: { meaning: 'output could not be written (an -o or --waterfall file, or a closed stdout)', curl: 'CURLE_WRITE_ERROR', exit: 23 },
+  ERR_TOO_MANY_REDIRECTS: { meaning: 'a redirect came after the most redirects allowed were followed (curl --max-redirs)', curl: 'CURLE_TOO_MANY_REDIRECTS', exit: 47 },
+  ERR_REWIND_FAILED: { meaning: 'a redirect asks for the request body again, and a streamed body cannot be sent twice', curl: 'CURLE_SEND_FAIL_REWIND', exit: 65 },
+  ERR_BAD_CONTENT_ENCODING: { meaning: 'the response body has a Content-Encoding that cannot be decoded (unknown, or a corrupt stream)', curl: 'CURLE_BAD_CONTENT_ENCODING', exit: 61 },
+  ERR_RANGE_NOT_SUPPORTED: { meaning: 'a resumed download (curl -C) got the whole body (200) instead of the rest (206)', curl: 'CURLE_RANGE_ERROR', exit: 33 },
   ERR_ABORTED: { meaning: 'the transfer was removed or the multi handle closed before it ended', curl: 'CURLE_ABORTED_BY_CALLBACK', exit: 42 },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -27,8 +27,17 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRun
 }
 
 export function runNode(script: string, args: string[], options: RunOptions = {}): Promise<CliRun> {
+  return runProgram(process.execPath, [script, ...args], options);
+}
+
+/** Debian's real curl with these arguments (parity tests). */
+export function runCurl(args: string[], options: RunOptions = {}): Promise<CliRun> {
+  return runProgram('curl', args, options);
+}
+
+export function runProgram(program: string, args: string[], options: RunOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], {
+    const child = spawn(program, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(options.cwd ? { cwd: options.cwd } : {}),
       ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
@@ -39,8 +48,12 @@ export function runNode(script: string, args: string[], options: RunOptions = {}
     child.stderr.on('data', (d) => (err += String(d)));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${script} ${args.join(' ')} did not finish within ${options.timeoutMs ?? 20_000} ms\n${out}\n${err}`));
+      reject(new Error(`${program} ${args.join(' ')} did not finish within ${options.timeoutMs ?? 20_000} ms\n${out}\n${err}`));
     }, options.timeoutMs ?? 20_000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, out, err });

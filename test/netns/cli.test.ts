@@ -43,13 +43,22 @@ describe('hiper command in the namespace bed', function () {
     }
   });
 
-  it('get --json through h2: the info carries the connect trace with the skip', async () => {
-    const r = await runCli(['get', '--json', '--interface', 'if!h2', '--resolve', pin, 'http://peer.test:8080/']);
+  it('get --trace-json - through h2: the info carries the connect trace with the skip', async () => {
+    const r = await runCli(['get', '--trace-json', '-', '-o', '/dev/null', '--interface', 'if!h2', '--resolve', pin, 'http://peer.test:8080/']);
     assert.equal(r.code, 0, r.err);
     const o = JSON.parse(r.out) as { status: number; info: { local: { address: string }; connectTrace: { skips: Array<{ remote: string }> } } };
     assert.equal(o.status, 200);
     assert.equal(o.info.local.address, BED.h2.v4);
     assert.deepEqual(o.info.connectTrace.skips.map((s) => s.remote), [BED.p1.v6]);
+  });
+
+  it('get -v --interface if!h2: the skip and the attempt from h2 said as they happen, then the request', async () => {
+    const r = await runCli(['get', '-v', '-o', '/dev/null', '--interface', 'if!h2', '--resolve', pin, 'http://peer.test:8080/']);
+    assert.equal(r.code, 0, r.err);
+    const dots = (a: string): string => a.replace(/\./g, '\\.');
+    assert.match(r.err, new RegExp(`^\\* skip ${BED.p1.v6}: h2 has no IPv6 address[^\\n]* \\(no-family\\)\\n`
+      + `\\* {3}Trying ${dots(BED.p1.v4)}:8080 from ${dots(BED.h2.v4)} via h2 \\((device|address)\\)\\.\\.\\.\\n`
+      + `\\* Connected to peer\\.test \\(${dots(BED.p1.v4)}\\) port 8080 from ${dots(BED.h2.v4)}:\\d+ via h2 \\(bound to (device|address)[^\\n]*\\)\\n> GET / HTTP/1\\.1\\n`));
   });
 
   it('connect with -6 --interface if!h2: nothing the interface can serve: 45, the skip listed', async () => {

@@ -208,7 +208,7 @@ describe('links: the interface table from the kernel, live', function () {
       const settled = new Set<number>();
       let allEnded!: () => void;
       const ended = new Promise<void>((resolve) => (allEnded = resolve));
-      const transfers = Array.from({ length: 1000 }, (_, i) => {
+      Array.from({ length: 1000 }, (_, i) => {
         const t = multi.add({ url: `http://${SERVICE}:8081/hold`, interface: 'if!h1' });
         t.done.then(
           () => { settled.add(i); ends.push({ at: performance.now(), code: undefined }); },

@@ -47,9 +47,9 @@ export function encodeRequest(spec: RequestSpec): EncodedRequest {
   return encoded;
 }
 
-/** The HTTP/1.1 form of a request already checked. */
-export function encodeChecked(c: CheckedRequest): EncodedRequest {
-  let text = `${c.method} ${c.path} HTTP/1.1\r\n`;
+/** The HTTP/1.1 form of a request already checked (with an HTTP/1.0 request line for curl's --http1.0). */
+export function encodeChecked(c: CheckedRequest, version: '1.0' | '1.1' = '1.1'): EncodedRequest {
+  let text = `${c.method} ${c.path} HTTP/${version}\r\n`;
   if (!c.hostGiven) text += `Host: ${c.host}\r\n`;
   for (const [name, value] of c.headers) text += `${name}: ${value}\r\n`;
   if (c.contentLength === undefined && !c.transferEncoding) {

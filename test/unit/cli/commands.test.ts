@@ -67,8 +67,8 @@ describe('hiper command', function () {
     { what: '-o into a folder that does not exist: 23, the next URL still on stdout', args: () => ['get', '-o', join(dir, 'none', 'x'), `${base}/x`, `${base}/y`], code: 23,
       out: /^GET \/y$/, err: /\(23\) [^\n]*\/x: failure writing output to [^\n]*none\/x/ },
     { what: '--waterfall into a folder that does not exist: 23', args: () => ['get', '--waterfall', join(dir, 'none', 'w.svg'), `${base}/x`], code: 23, err: /\(23\) failure writing output/ },
-    { what: '-v: the connect trace, the request and the response head on stderr', args: () => ['get', '-v', '-H', 'X-Test: v', `${base}/v?q=1`], code: 0, out: /^GET \/v\?q=1 x-test=v$/,
-      err: /^\* connect 127\.0\.0\.1:\d+[^]*\n\* connected [^\n]*\(unbound, leaving through lo\)[^]*\n> GET \/v\?q=1 HTTP\/1\.1\n> Host: 127\.0\.0\.1:\d+\n> X-Test: v\n< HTTP\/1\.1 200 OK\n< / },
+    { what: '-v: the attempt, the connection, the request and the response head on stderr', args: () => ['get', '-v', '-H', 'X-Test: v', `${base}/v?q=1`], code: 0, out: /^GET \/v\?q=1 x-test=v$/,
+      err: /^\* {3}Trying 127\.0\.0\.1:\d+\.\.\.\n\* Connected to 127\.0\.0\.1 \(127\.0\.0\.1\) port \d+ from [^\n]*\(unbound, leaving through lo\)\n> GET \/v\?q=1 HTTP\/1\.1\n> Host: 127\.0\.0\.1:\d+\n(> [^\n]+\n)*> X-Test: v\n> \n< HTTP\/1\.1 200 OK\n< / },
     { what: 'resolve with a pinned entry', args: () => ['resolve', '--resolve', 'pin.test:80:198.51.100.7', 'pin.test'], code: 0, out: /2 addresses|1 address[^]*\n +1\. 198\.51\.100\.7 +IPv4 +pinned\n/ },
     { what: 'resolve -6 of a name pinned to IPv4 only: 6', args: () => ['resolve', '-6', '--resolve', 'pin.test:80:198.51.100.7', 'pin.test'], code: 6 },
     { what: 'connect: the attempt and the winner', args: () => ['connect', '127.0.0.1', String(port)], code: 0, out: /attempt +127\.0\.0\.1:\d+[^\n]*connected[^]*\nconnected 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ \(unbound, leaving through lo\)/ },
@@ -94,8 +94,8 @@ describe('hiper command', function () {
     assert.equal(r.out, 'GET /two');
   });
 
-  it('get --json: one object per transfer with status, bytes, error code and info', async () => {
-    const r = await runCli(['get', '--json', '--parallel', `${base}/j`, 'http://127.0.0.1:1/']);
+  it('get --trace-json -: one object per transfer with status, bytes, error code and info', async () => {
+    const r = await runCli(['get', '--trace-json', '-', '--parallel', '-o', '/dev/null', `${base}/j`, '-o', '/dev/null', 'http://127.0.0.1:1/']);
     assert.equal(r.code, 7);
     const objects = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
     const ok = objects.find((o) => o.url === `${base}/j`)!;

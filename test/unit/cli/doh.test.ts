@@ -84,7 +84,7 @@ describe('hiper command with DNS-over-HTTPS', function () {
 
   it('get --doh-url --dns-interface lo: the DoH transfers leave through lo', async () => {
     const before = doh.fixture.seen.length;
-    const r = await runCli(['get', '--json', '--doh-url', doh.fixture.url, '--cacert', doh.cert.certPath, '--dns-interface', 'lo', 'http://nothing.hiper.test/']);
+    const r = await runCli(['get', '--trace-json', '-', '--doh-url', doh.fixture.url, '--cacert', doh.cert.certPath, '--dns-interface', 'lo', 'http://nothing.hiper.test/']);
     assert.equal(r.code, 6, r.err);
     assert.ok(doh.fixture.seen.length > before, 'the DoH server was asked');
   });
@@ -92,7 +92,7 @@ describe('hiper command with DNS-over-HTTPS', function () {
   it('get --doh-url: the transfer\'s name is looked up over DoH through the Multi', async () => {
     const before = doh.fixture.seen.length;
     // A name the zone does not have: nothing is connected to but the DoH server itself.
-    const r = await runCli(['get', '--json', '--doh-url', doh.fixture.url, '--cacert', doh.cert.certPath, 'http://nothing.hiper.test/']);
+    const r = await runCli(['get', '--trace-json', '-', '--doh-url', doh.fixture.url, '--cacert', doh.cert.certPath, 'http://nothing.hiper.test/']);
     assert.equal(r.code, 6, r.err);
     const o = JSON.parse(r.out) as { error: { code: string } };
     assert.equal(o.error.code, 'ERR_DNS_NOT_FOUND');

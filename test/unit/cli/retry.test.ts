@@ -7,20 +7,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
-import { spawn, spawnSync } from 'node:child_process';
-import { runCli, type CliRun } from '../../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { runCli, type CliRun, runCurl } from '../../helpers/cli.js';
 
-function runCurl(args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('curl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += String(d)));
-    child.stderr.on('data', (d) => (err += String(d)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
 
 /** stderr as a sequence: "E<exit code>" for an error line, the text of a warning line; the progress meter left out. */
 function stderrShape(err: string): string[] {

@@ -51,7 +51,7 @@ describe('connectTo and TLS names: the URL host is verified and sent as SNI, nev
         if (c.exit === 0) {
           assert.equal(r.out, 'ok');
           // -v names both: where the connection went, for which host, and the name TLS checked.
-          assert.match(r.err, new RegExp(`connect target\\.test:${server.port} for origin\\.test:443 \\(connect-to\\)`));
+          assert.match(r.err, new RegExp(`\\* connect-to: origin\\.test:443 sent to target\\.test:${server.port}\n`));
           assert.match(r.err, /tls name origin\.test \(SNI and certificate check\)/);
         }
         assert.deepEqual(server.sni, ['origin.test']);

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { ResponseParser, writeRequest } from '../../../src/multi/h1/index.js';
 import { HiperError } from '../../../src/shared/index.js';
-import { expectedBody, expectedStatus, startFaultServer, type FaultServer, type FaultServerOptions } from '../../helpers/fault-server.js';
+import { expectedBody, expectedStatus, startFaultServer, type FaultServer } from '../../helpers/fault-server.js';
 import { mulberry32 } from '../../helpers/prng.js';
 import { Recorder } from './recorder.js';
 

@@ -19,7 +19,7 @@ import type { RequestBody } from '../../../src/multi/types.js';
 import { HiperError } from '../../../src/shared/index.js';
 import { code } from '../../helpers/expect-code.js';
 import { makeCert, type TestCert } from '../../helpers/cert.js';
-import { patternBytes, patternSlices } from '../../helpers/pattern.js';
+import { patternBytes } from '../../helpers/pattern.js';
 import { readHeads, settledValue, startBed, startRaw, until, type BodyBed, type Protocol } from '../../helpers/body-servers.js';
 
 const MiB = 1024 * 1024;
