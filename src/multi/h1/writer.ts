@@ -51,7 +51,8 @@ export function encodeRequest(spec: RequestSpec): EncodedRequest {
 export function encodeChecked(c: CheckedRequest, version: '1.0' | '1.1' = '1.1'): EncodedRequest {
   let text = `${c.method} ${c.path} HTTP/${version}\r\n`;
   if (!c.hostGiven) text += `Host: ${c.host}\r\n`;
-  for (const [name, value] of c.headers) text += `${name}: ${value}\r\n`;
+  // An empty value goes out as "Name:" (curl's bytes for -H "Name;").
+  for (const [name, value] of c.headers) text += value === '' ? `${name}:\r\n` : `${name}: ${value}\r\n`;
   if (c.contentLength === undefined && !c.transferEncoding) {
     if (c.chunked) text += 'Transfer-Encoding: chunked\r\n';
     else if (c.bodySize! > 0 || c.bodyGiven || CONTENT_METHODS.has(c.method)) text += `Content-Length: ${c.bodySize}\r\n`;

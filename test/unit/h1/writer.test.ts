@@ -34,7 +34,7 @@ const goodHeads: Array<[string, RequestSpec, string]> = [
   [
     'tab, obs-text and an empty value are allowed',
     { method: 'GET', path: '/', host: 'h', headers: [['X-A', 'a\tb'], ['X-B', 'caf\u00e9'], ['X-C', '']] },
-    'GET / HTTP/1.1\r\nHost: h\r\nX-A: a\tb\r\nX-B: caf\u00e9\r\nX-C: \r\n\r\n',
+    'GET / HTTP/1.1\r\nHost: h\r\nX-A: a\tb\r\nX-B: caf\u00e9\r\nX-C:\r\n\r\n',
   ],
   ['OPTIONS *', { method: 'OPTIONS', path: '*', host: 'h' }, 'OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n'],
 ];
