@@ -162,7 +162,8 @@ export class TransferImpl implements Transfer {
       this.rejectDone = reject;
     });
     this.mode = options.onData ? 'callback' : options.stream ? 'stream' : 'buffered';
-    this.delivery = options.onData ? new CallbackDelivery(options.onData, this.deliveryOwner) : undefined;
+    // Made only for onData: a transfer without one allocates nothing for it.
+    this.delivery = options.onData ? new CallbackDelivery(options.onData, this.deliveryOwner()) : undefined;
     this.info = {
       id,
       url: target.href,
@@ -249,7 +250,7 @@ export class TransferImpl implements Transfer {
     // node:http2 may hand over the first slices before it emits the head: what they made is kept.
     if (this.mode === 'buffered') this.collector ??= new BodyCollector(contentLength);
     else if (this.mode === 'stream') {
-      this.body ??= new ResponseBody(this.flow, this.info.url);
+      this.body ??= new ResponseBody(this.flow(), this.info.url);
       this.responseSettle?.resolve(this.streamed());
       this.responseSettle = undefined;
     }
@@ -271,7 +272,7 @@ export class TransferImpl implements Transfer {
         (this.collector ??= new BodyCollector(undefined)).add(chunk);
         return;
       case 'stream':
-        (this.body ??= new ResponseBody(this.flow, this.info.url)).push(chunk);
+        (this.body ??= new ResponseBody(this.flow(), this.info.url)).push(chunk);
         return;
       default:
         this.handedOut = true;
@@ -303,11 +304,13 @@ export class TransferImpl implements Transfer {
   }
 
   /** What a streamed body asks of the transfer. */
-  private readonly flow = {
-    pause: (): void => this.hold(),
-    resume: (): void => this.release(),
-    cancel: (): void => this.fail(new HiperError('ERR_ABORTED', `the body of ${this.info.url} was cancelled by its reader`, { input: this.info.url }), true),
-  };
+  private flow(): { pause(): void; resume(): void; cancel(): void } {
+    return {
+      pause: (): void => this.hold(),
+      resume: (): void => this.release(),
+      cancel: (): void => this.fail(new HiperError('ERR_ABORTED', `the body of ${this.info.url} was cancelled by its reader`, { input: this.info.url }), true),
+    };
+  }
 
   /** Ends the transfer with ERR_BODY_TOO_LARGE when `size` passes a limit; true when it did. */
   private tooLarge(size: number, announced: boolean): boolean {
@@ -327,15 +330,17 @@ export class TransferImpl implements Transfer {
   }
 
   /** What onData's delivery asks of the transfer. */
-  private readonly deliveryOwner: CallbackOwner = {
-    ended: (): boolean => this.ended,
-    hold: (): void => this.hold(),
-    release: (): void => this.release(),
-    failed: (err: unknown): void => this.callbackFailed(err),
-    caughtUp: (): void => {
-      if (this.completeAfterDelivery) this.complete();
-    },
-  };
+  private deliveryOwner(): CallbackOwner {
+    return {
+      ended: (): boolean => this.ended,
+      hold: (): void => this.hold(),
+      release: (): void => this.release(),
+      failed: (err: unknown): void => this.callbackFailed(err),
+      caughtUp: (): void => {
+        if (this.completeAfterDelivery) this.complete();
+      },
+    };
+  }
 
   /** Its own reader holds its connection (an onData promise, a stream read slower than it comes). */
   get held(): boolean {
