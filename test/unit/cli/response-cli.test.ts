@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CliRun, runCurl } from '../../helpers/cli.js';
+import { needs } from '../../helpers/needs.js';
 import { acceptEncoding } from '../../../src/cli/decode.js';
 import { peakRssProbe } from '../../helpers/peak-rss.js';
 
@@ -92,7 +93,7 @@ describe('hiper get: response flags side by side with curl', function () {
   const base = (): string => `http://127.0.0.1:${port}`;
 
   before(async function () {
-    if (!haveCurl) this.skip();
+    needs(this, haveCurl, 'curl is not installed (apt-get install curl)');
     dir = mkdtempSync(join(tmpdir(), 'hiper-response-'));
     server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];

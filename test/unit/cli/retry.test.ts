@@ -9,6 +9,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { spawnSync } from 'node:child_process';
 import { runCli, type CliRun, runCurl } from '../../helpers/cli.js';
+import { needs } from '../../helpers/needs.js';
 
 
 /** stderr as a sequence: "E<exit code>" for an error line, the text of a warning line; the progress meter left out. */
@@ -33,10 +34,7 @@ describe('hiper get --retry, side by side with curl', function () {
   const counts = new Map<string, number>();
 
   before(async function () {
-    if (!haveCurl) {
-      console.log('    (skipped: no curl on PATH to compare with)');
-      this.skip();
-    }
+    needs(this, haveCurl, 'curl is not installed (apt-get install curl)');
     // /after-N/<who>: 503 N times, then 200; /always/<who>: 503 each time. Counted per path, so that
     // curl and hiper each see the whole script.
     server = http.createServer((req, res) => {
