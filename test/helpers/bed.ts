@@ -12,6 +12,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { interfaceTable } from '../../src/bind/index.js';
+import { run, startPeerNamespace, until } from './netns.js';
 
 export const BED = {
   h1: { v4: '198.51.100.2', v6: '2001:db8:1::2' },
@@ -19,21 +20,6 @@ export const BED = {
   p1: { v4: '198.51.100.1', v6: '2001:db8:1::1' },
   p2: { v4: '203.0.113.1' },
 } as const;
-
-function run(args: string[]): string {
-  const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
-  return r.stdout;
-}
-
-/** Polls a condition with a bounded number of tries (no blind sleeps). */
-async function until(what: string, check: () => boolean, tries = 100, everyMs = 50): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function linkLocal(ns: string[], dev: string): string | undefined {
   const out = run([...ns, 'ip', '-6', '-o', 'addr', 'show', 'dev', dev, 'scope', 'link']);
@@ -56,18 +42,7 @@ export class Bed {
   }
 
   static async create(): Promise<Bed> {
-    // Never touch a real host's interfaces: the bed is built only in a fresh namespace (lo alone).
-    const links = run(['ip', '-o', 'link']).split('\n').filter(Boolean);
-    if (links.length !== 1 || !links[0]!.includes(' lo:')) {
-      throw new Error('the test bed is built only inside a fresh network namespace (run the netns suite through npm test)');
-    }
-    run(['ip', 'link', 'set', 'lo', 'up']);
-    const peer = spawn('unshare', ['-n', 'sleep', '600'], { stdio: 'ignore' });
-    const bed = new Bed(peer);
-    const self = run(['readlink', '/proc/self/ns/net']).trim();
-    await until('the peer namespace', () => {
-      try { return run(['readlink', `/proc/${bed.peerPid}/ns/net`]).trim() !== self; } catch { return false; }
-    });
+    const bed = new Bed(await startPeerNamespace('test bed'));
     const p = String(bed.peerPid);
     run(['ip', 'link', 'add', 'h1', 'type', 'veth', 'peer', 'name', 'p1', 'netns', p]);
     run(['ip', 'link', 'add', 'h2', 'type', 'veth', 'peer', 'name', 'p2', 'netns', p]);

@@ -14,12 +14,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-
-function run(args: string[]): string {
-  const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
-  return r.stdout;
-}
+import { run, startPeerNamespace } from './netns.js';
 
 /** Runs `ip` commands (without options: the family comes from the addresses) in one process, here or through a prefix. */
 function ipBatch(prefix: string[], lines: string[]): void {
@@ -52,21 +47,7 @@ export class SelectionBed {
   }
 
   static async create(): Promise<SelectionBed> {
-    const links = run(['ip', '-o', 'link']).split('\n').filter(Boolean);
-    if (links.length !== 1 || !links[0]!.includes(' lo:')) {
-      throw new Error('the selection bed is built only inside a fresh network namespace (unshare -rn)');
-    }
-    run(['ip', 'link', 'set', 'lo', 'up']);
-    const peer = spawn('unshare', ['-n', 'sleep', '600'], { stdio: 'ignore' });
-    const bed = new SelectionBed(peer);
-    const self = run(['readlink', '/proc/self/ns/net']).trim();
-    for (let i = 0; ; i++) {
-      let other = false;
-      try { other = run(['readlink', `/proc/${bed.peerPid}/ns/net`]).trim() !== self; } catch { /* not started yet */ }
-      if (other) break;
-      if (i >= 100) throw new Error('the peer namespace never appeared');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const bed = new SelectionBed(await startPeerNamespace('selection bed'));
     for (const [ours, theirs] of [['s1', 'r1'], ['s2', 'r2']] as const) {
       run(['ip', 'link', 'add', ours, 'type', 'veth', 'peer', 'name', theirs, 'netns', String(bed.peerPid)]);
       run(['ip', 'link', 'set', ours, 'addrgenmode', 'none']);

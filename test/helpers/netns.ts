@@ -1,0 +1,35 @@
+/** What the namespace beds share: running a command, and starting a peer network namespace. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+
+export function run(args: string[]): string {
+  const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
+  return r.stdout;
+}
+
+/** Polls a condition with a bounded number of tries (no blind sleeps). */
+export async function until(what: string, check: () => boolean, tries = 100, everyMs = 50): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * A process in a network namespace of its own, once the namespace exists. Refuses to run anywhere but
+ * in a fresh namespace (lo alone), so that a real host's interfaces are never touched; brings lo up.
+ */
+export async function startPeerNamespace(bedName: string): Promise<ChildProcess> {
+  const links = run(['ip', '-o', 'link']).split('\n').filter(Boolean);
+  if (links.length !== 1 || !links[0]!.includes(' lo:')) {
+    throw new Error(`the ${bedName} is built only inside a fresh network namespace (run the netns suite through npm test)`);
+  }
+  run(['ip', 'link', 'set', 'lo', 'up']);
+  const peer = spawn('unshare', ['-n', 'sleep', '600'], { stdio: 'ignore' });
+  const self = run(['readlink', '/proc/self/ns/net']).trim();
+  await until('the peer namespace', () => {
+    try { return run(['readlink', `/proc/${peer.pid}/ns/net`]).trim() !== self; } catch { return false; }
+  });
+  return peer;
+}
