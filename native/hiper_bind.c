@@ -7,17 +7,20 @@
  *     -> { fd: number } on success
  *     -> { errno: number, syscall: string } on failure (the socket is closed)
  *
- *   openFd(family, device, localAddress, localPort, scopeId[, datagram])
+ *   openFd(family, device, localAddress, localPort, scopeId[, datagram[, options]])
  *     -> the fd (>= 0) on success, or -errno on failure (the socket is closed); then
  *   lastSyscall() -> the name of the call that failed.
  *   The connect path uses these: a number crosses into JavaScript without building an object.
+ *   options, an Int32Array of option words (hiper_sockopt.h), is set between socket() and bind();
+ *   without it nothing more is done than before.
  *
  * Errors are returned, not thrown, so the JavaScript side maps errno to a name and to hiper's
  * error family in one place. Linux only; elsewhere the module reports itself unsupported.
  * With datagram true, openFd opens a UDP socket (for DNS queries that must leave through a device),
  * for dgram's bind({ fd }).
  *
- * The rtnetlink functions (netlinkRequest, netlinkWatch, netlinkUnwatch) are in hiper_netlink.c.
+ * The rtnetlink functions (netlinkRequest, netlinkWatch, netlinkUnwatch) are in hiper_netlink.c,
+ * setsockopt and getsockopt in hiper_sockopt.c.
  */
 #include <node_api.h>
 #include <errno.h>
@@ -27,6 +30,8 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <net/if.h>
+
+#include "hiper_sockopt.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
@@ -71,7 +76,7 @@ static int fail_fd(int fd, const char *syscall) {
 
 /* Opens and binds the socket; returns the fd, or -errno with last_syscall set. */
 static int open_bound(int32_t family, int has_device, const char *device, int has_local, const char *local,
-                      int32_t port, int32_t scope_id, int datagram) {
+                      int32_t port, int32_t scope_id, int datagram, const int32_t *options) {
   if (has_device < 0) { errno = ENAMETOOLONG; return fail_fd(-1, "setsockopt(SO_BINDTODEVICE)"); }
   if (has_local < 0 || (family != 4 && family != 6) || port < 0 || port > 65535) {
     errno = EINVAL;
@@ -83,6 +88,9 @@ static int open_bound(int32_t family, int has_device, const char *device, int ha
 
   if (has_device > 0 && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t)strlen(device) + 1) < 0)
     return fail_fd(fd, "setsockopt(SO_BINDTODEVICE)");
+
+  const char *failed = NULL;
+  if (options != NULL && hiper_apply_options(fd, family, options, &failed) < 0) return fail_fd(fd, failed);
 
   if (has_local > 0 || port > 0) {
     struct sockaddr_storage ss;
@@ -113,8 +121,9 @@ static int open_bound(int32_t family, int has_device, const char *device, int ha
 
 /* Reads the five arguments of openSocket/openFd and opens the socket; returns NULL after throwing. */
 static napi_value open_with_args(napi_env env, napi_callback_info info, int *result) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 7;
+  napi_value argv[7];
+  const int32_t *options = NULL;
   int32_t family = 0, port = 0, scope_id = 0;
   bool datagram = false;
   char device[IFNAMSIZ + 1], local[INET6_ADDRSTRLEN + 1];
@@ -129,7 +138,8 @@ static napi_value open_with_args(napi_env env, napi_callback_info info, int *res
   CHECK(napi_get_value_int32(env, argv[3], &port));
   CHECK(napi_get_value_int32(env, argv[4], &scope_id));
   if (argc > 5) napi_get_value_bool(env, argv[5], &datagram); /* not a boolean: stream */
-  *result = open_bound(family, has_device, device, has_local, local, port, scope_id, datagram);
+  if (argc > 6 && (options = hiper_option_words(env, argv[6])) == NULL) return NULL;
+  *result = open_bound(family, has_device, device, has_local, local, port, scope_id, datagram, options);
   return argv[0]; /* any non-NULL value: no exception pending */
 }
 
@@ -181,6 +191,7 @@ static napi_value init(napi_env env, napi_value exports) {
   CHECK(napi_set_named_property(env, exports, "lastSyscall", fn));
   CHECK(napi_create_function(env, "nameToIndex", NAPI_AUTO_LENGTH, name_to_index, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "nameToIndex", fn));
+  if (hiper_sockopt_init(env, exports) == NULL) return NULL;
   return hiper_netlink_init(env, exports);
 }
 

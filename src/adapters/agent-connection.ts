@@ -114,7 +114,8 @@ export function openAgentConnection(c: AgentConnection): void {
       fail(err as Error);
       return;
     }
-    applySocketOptions(result, options);
+    // socketOptions.keepAlive has set the probes before connect; setKeepAlive would overwrite them.
+    applySocketOptions(result, egress.socketOptions?.keepAlive === undefined ? options : { ...options, keepAlive: false });
     slot.release();
     oncreate(null, result);
   }, fail);

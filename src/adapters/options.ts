@@ -5,8 +5,8 @@
 import type { Socket } from 'node:net';
 import { HiperError } from '../shared/errors.js';
 import type { Clock } from '../shared/clock.js';
-import { addressFamily, addressScope, parseInterfaceSpec } from '../bind/index.js';
-import { EGRESS_KEYS as CONNECT_EGRESS_KEYS, parsePortRange, pickEgress, type ConnectOptions, type ConnectTrace, type Connector, type EgressOptions as ConnectEgress } from '../connect/index.js';
+import { addressFamily, addressScope, checkSocketOptions } from '../bind/index.js';
+import { EGRESS_KEYS as CONNECT_EGRESS_KEYS, checkInterfaceOptions, checkSourceOptions, isSourcePool, parsePortRange, pickEgress, sourcePoolFor, type ConnectOptions, type ConnectTrace, type Connector, type EgressOptions as ConnectEgress } from '../connect/index.js';
 import type { Resolver } from '../resolve/types.js';
 
 /** connect's egress vocabulary, and what an adapter needs besides. */
@@ -39,8 +39,11 @@ const isFn = (v: unknown): boolean => typeof v === 'function';
 
 /** Checks what can be checked before any connection; connect() checks the rest (interfaces come and go). */
 export function checkEgressOptions(o: AdapterEgressOptions): void {
-  if (o.interface !== undefined) parseInterfaceSpec(o.interface);
-  if (o.localAddress !== undefined && (typeof o.localAddress !== 'string' || o.localAddress === '')) throw bad('localAddress', o.localAddress, 'a non-empty string');
+  checkInterfaceOptions(o);
+  if (o.localAddress === '') throw bad('localAddress', o.localAddress, 'an address, a host name, a list of addresses or { v4, v6 }');
+  // A source pool is parsed (and kept) now: a bad entry fails here, naming it.
+  if (o.localAddress !== undefined && isSourcePool(o.localAddress)) sourcePoolFor(o);
+  else checkSourceOptions(o);
   parsePortRange(o.localPort);
   if (o.family !== undefined && o.family !== 'any' && o.family !== 4 && o.family !== 6) throw bad('family', o.family, "'any', 4 or 6");
   const delay = o.happyEyeballsDelay;
@@ -51,6 +54,7 @@ export function checkEgressOptions(o: AdapterEgressOptions): void {
   if (o.connectTo !== undefined && (!Array.isArray(o.connectTo) || !o.connectTo.every((e) => typeof e === 'string'))) {
     throw bad('connectTo', o.connectTo, 'an array of "HOST:PORT:CONNECT_HOST:CONNECT_PORT" strings');
   }
+  if (o.socketOptions !== undefined) checkSocketOptions(o.socketOptions);
   if (o.zone !== undefined && (typeof o.zone !== 'string' || !/^[\w.-]+$/.test(o.zone))) throw bad('zone', o.zone, 'an interface name or index');
   for (const name of ['onConnect', 'connector', 'resolver'] as const) {
     if (o[name] !== undefined && !isFn(o[name])) throw bad(name, o[name], 'a function');

@@ -86,7 +86,8 @@ export function hiperConnector(options: HiperConnectorOptions = {}): UndiciConne
 
   const finish = (socket: Socket, callback: UndiciConnectCallback): void => {
     socket.setNoDelay(true);
-    if (options.keepAlive ?? true) socket.setKeepAlive(true, options.keepAliveInitialDelay ?? 60_000);
+    // socketOptions.keepAlive has set the probes before connect; setKeepAlive would overwrite them.
+    if ((options.keepAlive ?? true) && options.socketOptions?.keepAlive === undefined) socket.setKeepAlive(true, options.keepAliveInitialDelay ?? 60_000);
     callback(null, socket);
   };
 

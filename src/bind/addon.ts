@@ -16,8 +16,15 @@ export type AddonSource = 'prebuilt' | 'built';
 export interface HiperAddon {
   openSocket(family: 4 | 6, device: string | null, localAddress: string | null, localPort: number, scopeId: number):
     { fd: number } | { errno: number; syscall: string };
-  /** The same, as the fd or -errno (no object crosses over); `datagram` opens a UDP socket. */
-  openFd?(family: 4 | 6, device: string | null, localAddress: string | null, localPort: number, scopeId: number, datagram?: boolean): number;
+  /**
+   * The same, as the fd or -errno (no object crosses over); `datagram` opens a UDP socket; `options`,
+   * option words (socket-options.ts), are set before the bind (builds with setsockopt only).
+   */
+  openFd?(family: 4 | 6, device: string | null, localAddress: string | null, localPort: number, scopeId: number, datagram?: boolean, options?: Int32Array): number;
+  /** setsockopt(2): 0 or -errno. */
+  setsockopt?(fd: number, level: number, name: number, value: number | Uint8Array): number;
+  /** getsockopt(2) into `out`: the option's length, or -errno. */
+  getsockopt?(fd: number, level: number, name: number, out: Uint8Array): number;
   /** The call that failed in the last openFd() of this thread. */
   lastSyscall?(): string;
   nameToIndex(name: string): number;

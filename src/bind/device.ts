@@ -5,13 +5,16 @@
  * prebuild, else a local build (addon.ts); without either (or off Linux), hiper falls back to address
  * binding and says so through `deviceBinding()`.
  * HIPER_DEVICE_BINDING=off in the environment turns device binding off (address binding only).
+ * The same addon sets socket options (socket-options.ts) between the socket's open and its bind.
  */
 import { closeSync } from 'node:fs';
 import { Socket, isIP } from 'node:net';
+import { endianness } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { HiperError } from '../shared/errors.js';
 import type { Family } from '../shared/types.js';
 import { hiperAddon, type AddonSource, type HiperAddon } from './addon.js';
+import { optionNames, optionOfCall, optionValue, permissionHint } from './socket-options.js';
 
 export interface DeviceBindingStatus {
   available: boolean;
@@ -54,6 +57,37 @@ export interface OpenSocketOptions {
   /** Local port; 0 or absent lets the kernel choose at connect time. */
   localPort?: number;
   scopeId?: number;
+  /** Option words (socket-options.ts) set before the bind; absent: none, and nothing more crosses into C. */
+  socketOptions?: Int32Array;
+  /**
+   * Runs on the open, bound, unconnected fd (connect's beforeConnect hook); a throw closes the fd
+   * and is thrown on.
+   */
+  beforeConnect?: (fd: number) => void;
+}
+
+/** Why socket options cannot be set here, or undefined when they can. */
+export function socketOptionsUnavailable(): string | undefined {
+  const { addon, status } = load();
+  if (!addon) return status.reason;
+  if (!addon.setsockopt) return `the addon ${status.path} predates socket options (rebuild it: npx node-gyp rebuild)`;
+  return undefined;
+}
+
+/** ERR_SOCKET_OPTION_UNAVAILABLE naming what was asked for. */
+export function socketOptionsUnavailableError(asked: string[], reason: string): HiperError {
+  return new HiperError('ERR_SOCKET_OPTION_UNAVAILABLE', `socket options ${asked.join(', ')} need hiper's native addon, which is not available: ${reason}`, {
+    input: asked[0], details: { options: asked, reason },
+  });
+}
+
+/** A setsockopt refused by the kernel, naming the option (as written), its value and the errno; `errno` is positive. */
+export function socketOptionFailed(option: string, errno: number, syscall: string, value?: number): HiperError {
+  const name = getSystemErrorName(-errno);
+  const hint = name === 'EPERM' ? permissionHint(option) : undefined;
+  return new HiperError('ERR_SOCKET_OPTION_FAILED', `${syscall} failed with ${name} setting ${option}${value === undefined ? '' : ` ${value}`}${hint ? `: ${hint}` : ''}`, {
+    input: option, details: { errno: name, syscall, option, ...(value === undefined ? {} : { value }) },
+  });
 }
 
 /** `errno` is positive, as the kernel's. */
@@ -70,21 +104,71 @@ function bindFailed(options: OpenSocketOptions, errno: number, syscall: string):
 /** A bound, unconnected fd from the addon, or ERR_DEVICE_BIND_FAILED / ERR_DEVICE_BIND_UNAVAILABLE. */
 function openFd(options: OpenSocketOptions, datagram = false): number {
   const { addon, status } = load();
+  if (!addon && (options.socketOptions !== undefined || options.beforeConnect !== undefined)) {
+    throw socketOptionsUnavailableError(options.socketOptions ? optionNames(options.socketOptions) : ['beforeConnect'], status.reason ?? 'no addon');
+  }
   if (!addon) {
     throw new HiperError('ERR_DEVICE_BIND_UNAVAILABLE', `device binding is not available: ${status.reason}`, { input: options.device });
   }
-  const { family, device = null, localAddress = null, localPort = 0, scopeId = 0 } = options;
+  const { family, device = null, localAddress = null, localPort = 0, scopeId = 0, socketOptions: words, beforeConnect } = options;
   if (datagram && !addon.openFd) {
     throw new HiperError('ERR_DEVICE_BIND_UNAVAILABLE', `the addon ${status.path} predates UDP device binding`, { input: options.device });
   }
+  if ((words !== undefined || beforeConnect !== undefined) && !addon.setsockopt) {
+    throw socketOptionsUnavailableError(words ? optionNames(words) : ['beforeConnect'], socketOptionsUnavailable()!);
+  }
   if (addon.openFd) {
-    const fd = addon.openFd(family, device, localAddress, localPort, scopeId, datagram);
-    if (fd < 0) throw bindFailed(options, -fd, addon.lastSyscall?.() ?? 'socket');
+    const fd = words === undefined
+      ? addon.openFd(family, device, localAddress, localPort, scopeId, datagram)
+      : addon.openFd(family, device, localAddress, localPort, scopeId, datagram, words);
+    if (fd < 0) {
+      const syscall = addon.lastSyscall?.() ?? 'socket';
+      const option = optionOfCall(syscall);
+      throw option === undefined ? bindFailed(options, -fd, syscall) : socketOptionFailed(option, -fd, syscall, optionValue(words!, option));
+    }
+    if (beforeConnect !== undefined) {
+      try {
+        beforeConnect(fd);
+      } catch (err) {
+        closeSync(fd);
+        throw err;
+      }
+    }
     return fd;
   }
   const r = addon.openSocket(family, device, localAddress, localPort, scopeId);
   if ('errno' in r) throw bindFailed(options, r.errno, r.syscall);
   return r.fd;
+}
+
+/** setsockopt(2) through the addon: an int value or raw bytes; ERR_SOCKET_OPTION_FAILED naming level and name. */
+export function setSocketOption(fd: number, level: number, name: number, value: number | Uint8Array): void {
+  const set = sockoptAddon().setsockopt!;
+  if (typeof value === 'number' && (!Number.isInteger(value) || value < -0x8000_0000 || value > 0xffff_ffff)) {
+    throw new HiperError('ERR_INVALID_ARGUMENT', `setsockopt(level ${level}, name ${name}) takes a 32-bit integer or a Uint8Array, got ${value}`, { input: value });
+  }
+  const r = set(fd, level, name, typeof value === 'number' ? value | 0 : value);
+  if (r < 0) throw socketOptionFailed(`level ${level} name ${name}`, -r, `setsockopt(${level}, ${name})`);
+}
+
+/** getsockopt(2) through the addon: the option's bytes (at most `size`); ERR_SOCKET_OPTION_FAILED on failure. */
+export function getSocketOption(fd: number, level: number, name: number, size = 4): Buffer {
+  const out = Buffer.alloc(size);
+  const r = sockoptAddon().getsockopt!(fd, level, name, out);
+  if (r < 0) throw socketOptionFailed(`level ${level} name ${name}`, -r, `getsockopt(${level}, ${name})`);
+  return out.subarray(0, r);
+}
+
+/** An int option's value (getsockopt with an int). */
+export function getSocketOptionInt(fd: number, level: number, name: number): number {
+  const b = getSocketOption(fd, level, name, 4);
+  return b.length === 4 ? (endianness() === 'LE' ? b.readInt32LE(0) : b.readInt32BE(0)) : b.length === 1 ? b[0]! : NaN;
+}
+
+function sockoptAddon(): HiperAddon {
+  const reason = socketOptionsUnavailable();
+  if (reason !== undefined) throw socketOptionsUnavailableError(['setsockopt'], reason);
+  return load().addon!;
 }
 
 /**

@@ -1,5 +1,5 @@
 /** src/bind: interfaces, interface specs, if2ip, zone ids and device binding. The ground floor. */
-export { parseInterfaceSpec, formatInterfaceSpec, type InterfaceSpec } from './spec.js';
+export { parseInterfaceSpec, parseInterfaceList, formatInterfaceSpec, type InterfaceSpec } from './spec.js';
 export { InterfaceTable, linkUsable, addressUsable, type NetworkInterface, type InterfaceAddress } from './interfaces.js';
 export { interfaceTable, watchInterfaces, diffTables, type InterfaceChange, type InterfaceListener } from './live.js';
 export { routeGet, type Unavailable } from './netlink/kernel.js';
@@ -10,3 +10,5 @@ export { selectSource, commonPrefixLen, type SelectableSource, type SourceChoice
 export { parseAddress, parseAddressLiteral, addressFamily, addressScope, formatWithZone, type ParsedAddress, type AddressScope } from './address.js';
 export { parseZonedAddress, resolveZone, type ZonedAddress } from './zone.js';
 export { deviceBinding, openBoundSocket, openBoundUdpFd, connectBoundSocket, type DeviceBindingStatus, type OpenSocketOptions } from './device.js';
+export { setSocketOption, getSocketOption, getSocketOptionInt } from './device.js';
+export { checkSocketOptions } from './socket-options.js';

@@ -67,16 +67,26 @@ let current: InterfaceTable | undefined;
 /** The kernel subscription, or why there is none. */
 let following: { stop: () => void } | { reason: string } | undefined;
 let pending = false;
+/** The table comes from another thread (feedInterfaceTable): this one never reads the kernel. */
+let fed = false;
 
-function reread(): void {
-  pending = false;
-  const before = current;
-  const after = InterfaceTable.read();
-  current = after;
-  if (before === undefined || listeners.size === 0) return;
+/** The table the listeners last heard of: what they hear next is the change from it to `current`. */
+let heard: InterfaceTable | undefined;
+
+/** Tells the listeners what changed since they last heard (nothing when nothing did). */
+function notify(): void {
+  const before = heard;
+  const after = (heard = current);
+  if (before === undefined || after === undefined || listeners.size === 0) return;
   const changes = diffTables(before, after);
   if (changes.length === 0) return;
   for (const l of [...listeners]) l(changes, after);
+}
+
+function reread(): void {
+  pending = false;
+  current = InterfaceTable.read();
+  notify();
 }
 
 function follow(): { stop: () => void } | { reason: string } {
@@ -94,9 +104,27 @@ function follow(): { stop: () => void } | { reason: string } {
 
 /** The cached table of this network namespace's interfaces, kept current where netlink is there; `refresh` reads it again now. */
 export function interfaceTable(options: { refresh?: boolean } = {}): InterfaceTable {
-  if (!current || options.refresh) current = InterfaceTable.read();
+  if (!current) heard = current = InterfaceTable.read();
+  else if (options.refresh && !fed) {
+    // The kernel's own notification may come after this read and find nothing new: the listeners
+    // hear the change from here, on the next turn (not inside the caller's step).
+    current = InterfaceTable.read();
+    setImmediate(notify);
+  }
   follow();
   return current;
+}
+
+/**
+ * Makes `table` this thread's table, from now on fed by its owner instead of read from the kernel (a
+ * ShardedMulti worker gets its main thread's table and each change of it): listeners hear what changed.
+ */
+export function feedInterfaceTable(table: InterfaceTable): void {
+  fed = true;
+  following ??= { stop: () => {} };
+  heard ??= current;
+  current = table;
+  notify();
 }
 
 /**
@@ -105,6 +133,7 @@ export function interfaceTable(options: { refresh?: boolean } = {}): InterfaceTa
  */
 export function watchInterfaces(listener: InterfaceListener): { stop: () => void } | { reason: string } {
   interfaceTable({ refresh: true }); // the state the first change is told against
+  notify(); // earlier listeners hear what this read found; the new one starts from it
   const f = follow();
   if ('reason' in f) return f;
   listeners.add(listener);

@@ -51,6 +51,22 @@ export function parseInterfaceSpec(spec: string): InterfaceSpec {
   return { kind: 'dev', iface: spec, host: spec };
 }
 
+/**
+ * The `interface` option: one spec, or an ordered list of them (first preferred). An empty list, or a
+ * list naming the same spec twice, is bad input.
+ */
+export function parseInterfaceList(value: string | readonly string[]): InterfaceSpec[] {
+  if (!Array.isArray(value)) return [parseInterfaceSpec(value as string)];
+  if (value.length === 0) throw new HiperError('ERR_INVALID_INTERFACE_SPEC', 'interface list is empty: give at least one spec', { input: 'interface' });
+  const seen = new Set<string>();
+  return value.map((spec: string) => {
+    const parsed = parseInterfaceSpec(spec);
+    if (seen.has(spec)) throw bad(spec, 'it is in the interface list twice');
+    seen.add(spec);
+    return parsed;
+  });
+}
+
 /** The spec in its canonical written form. */
 export function formatInterfaceSpec(spec: InterfaceSpec): string {
   switch (spec.kind) {

@@ -51,7 +51,18 @@ export function tlsOptions(values: Values): { ca?: string; rejectUnauthorized?: 
 }
 
 export const EGRESS_FLAGS: Options = {
-  interface: { type: 'string' },
+  // Given several times: an ordered failover list (curl keeps the last one).
+  interface: { type: 'string', multiple: true },
+  'no-failback': { type: 'boolean' },
+  'source-pool': { type: 'string' },
+  'source-policy': { type: 'string' },
+  freebind: { type: 'boolean' },
+  fwmark: { type: 'string' },
+  'ip-tos': { type: 'string' },
+  'vlan-priority': { type: 'string' },
+  'tcp-user-timeout': { type: 'string' },
+  'keepalive-time': { type: 'string' },
+  'keepalive-cnt': { type: 'string' },
   'local-port': { type: 'string' },
   'happy-eyeballs-timeout-ms': { type: 'string' },
   'connect-timeout': { type: 'string' },

@@ -11,15 +11,16 @@ import { ADDRESS_SELECTION_FLAGS, addressSelectionOptions } from './address-sele
 import { dohLine, dohPlan, withDoh } from './doh.js';
 import { errorJson, errorLines, exitCodeOf, stdio, traceLines, type Io } from './format.js';
 import { CONNECT_USAGE } from './usage.js';
+import { interfaceFlagOptions } from './interface-flags.js';
+import { sourcePoolFlagOptions } from './source-pool-flags.js';
+import { socketFlagOptions } from './socket-flags.js';
 
 /** connect's egress vocabulary as the flags set it, and --connect-timeout. */
 type EgressFlags = EgressOptions & Pick<ConnectOptions, 'timeout'>;
 
 /** Connect options from the egress flags (shared with get). */
 export function egressOptions(values: Values): EgressFlags {
-  const o: EgressFlags = {};
-  const spec = str(values, 'interface');
-  if (spec !== undefined) o.interface = spec;
+  const o: EgressFlags = { ...interfaceFlagOptions(values), ...sourcePoolFlagOptions(values), ...socketFlagOptions(values) };
   const localPort = str(values, 'local-port');
   if (localPort !== undefined) o.localPort = localPort;
   const fam = family(values);

@@ -13,7 +13,9 @@ import { hostPort } from './format.js';
 
 /** What a transfer's flags say about its own connection, which its DoH requests follow. */
 export interface TransferEgress {
-  interface?: string;
+  /** One spec, or a failover list the DoH requests follow too. */
+  interface?: string | string[];
+  failback?: boolean;
   strict?: boolean;
   /** ms */
   timeout?: number;
@@ -29,7 +31,7 @@ export interface DohPlan {
 const DNS_SERVER_FLAGS = ['dns-servers', 'dns-ipv4-addr', 'dns-ipv6-addr'] as const;
 
 /** The DoH request's interface spec: --dns-interface (a device) over the command's own. */
-function dohInterface(values: Values, own: string | undefined, ownFlag: string): string | undefined {
+function dohInterface(values: Values, own: string | string[] | undefined, ownFlag: string): string | string[] | undefined {
   const device = str(values, 'dns-interface');
   if (device === undefined) return own;
   if (device.includes('!')) {
@@ -64,6 +66,7 @@ export function dohPlan(values: Values, transfer?: TransferEgress): DohPlan | un
   const strict = transfer === undefined ? flag(values, 'strict') : transfer.strict === true;
   const transport: HttpsTransportOptions = {
     ...(spec !== undefined ? { interface: spec } : {}),
+    ...(spec === own && transfer?.failback !== undefined ? { failback: transfer.failback } : {}),
     ...(strict ? { strict } : {}),
     ...(transfer?.timeout !== undefined ? { connectTimeout: transfer.timeout } : {}),
     ...(transfer?.happyEyeballsDelay !== undefined ? { happyEyeballsDelay: transfer.happyEyeballsDelay } : {}),

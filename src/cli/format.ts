@@ -52,7 +52,9 @@ export function addressLine(a: AddressRecord, i: number): string {
 
 /** How a socket was bound, in words: device binding (SO_BINDTODEVICE), a local address, or neither. */
 export function skipLine(s: Skip): string {
-  return `  skip     ${s.remote.padEnd(44)} ${s.reason} (${s.code})`;
+  // The link, when the reason does not name it already.
+  const via = s.interface !== undefined && !s.reason.includes(s.interface) ? ` via ${s.interface}` : '';
+  return `  skip     ${(s.remote + via).padEnd(44)} ${s.reason} (${s.code})`;
 }
 
 export function attemptLine(a: Attempt): string {

@@ -6,8 +6,8 @@ import { ERROR_CODES } from '../shared/errors.js';
 import { WRITE_OUT_VARIABLES } from './write-out.js';
 
 export const RESOLVE_USAGE = 'resolve HOST [-4|-6] [--dns-servers LIST] [--dns-interface IF] [--dns-ipv4-addr A] [--dns-ipv6-addr A] [--strict] [--doh-url URL [--interface SPEC|--dns-interface IF] [--strict] [--cacert FILE] [-k]] [--resolve H:P:A[,A]] [--gai-conf FILE] [--prefer-temporary] [--json]';
-export const CONNECT_USAGE = 'connect HOST PORT [--interface SPEC] [--local-port N[-M]] [-4|-6] [--resolve H:P:A[,A]] [--connect-to H:P:H2:P2] [--happy-eyeballs-timeout-ms N] [--connect-timeout S] [--strict] [--doh-url URL [--dns-interface IF] [--cacert FILE] [-k]] [--gai-conf FILE] [--prefer-temporary] [--json]';
-export const GET_USAGE = 'get URL... [--interface SPEC] [-4|-6] [--resolve H:P:A] [--gai-conf FILE] [--prefer-temporary] [--connect-to H:P:H2:P2] [--doh-url URL [--dns-interface IF]] [--parallel] [--parallel-max N] [--parallel-max-host N] [--pipeline N] [--http1.0|--http1.1|--http2] [-I] [-X METHOD] [-H "Name: value"] [-A UA] [-e URL] [-u USER:PASS] [-r RANGE] [-d DATA] [--data-binary DATA] [--data-raw DATA] [--data-urlencode DATA] [-G] [--json DATA] [-F name=value] [-T FILE] [-o FILE] [-L [--max-redirs N] [--location-trusted]] [--compressed] [-i] [-D FILE] [-C OFFSET|-] [-b COOKIES|FILE] [-c FILE] [-j] [-Y BYTES] [-y S] [-O] [--remote-name-all] [--output-dir DIR] [--create-dirs] [--url URL] [-g] [-K FILE] [--max-filesize BYTES] [-s] [-S] [-f] [-k] [--cacert FILE] [-m S] [--retry N [--retry-delay S] [--retry-max-time S] [--retry-all-errors] [--retry-connrefused]] [-w FORMAT] [--trace-json FILE] [-v] [-#] [--no-progress-meter] [--waterfall FILE.svg]';
+export const CONNECT_USAGE = 'connect HOST PORT [--interface SPEC]... [--no-failback] [--source-pool ADDRS [--source-policy P] [--freebind]] [--fwmark N] [--ip-tos N] [--vlan-priority N] [--tcp-user-timeout MS] [--keepalive-time S] [--keepalive-cnt N] [--local-port N[-M]] [-4|-6] [--resolve H:P:A[,A]] [--connect-to H:P:H2:P2] [--happy-eyeballs-timeout-ms N] [--connect-timeout S] [--strict] [--doh-url URL [--dns-interface IF] [--cacert FILE] [-k]] [--gai-conf FILE] [--prefer-temporary] [--json]';
+export const GET_USAGE = 'get URL... [--interface SPEC]... [--no-failback] [--source-pool ADDRS [--source-policy P] [--freebind]] [--fwmark N] [--ip-tos N] [--vlan-priority N] [--tcp-user-timeout MS] [--keepalive-time S] [--keepalive-cnt N] [-4|-6] [--resolve H:P:A] [--gai-conf FILE] [--prefer-temporary] [--connect-to H:P:H2:P2] [--doh-url URL [--dns-interface IF]] [--parallel] [--parallel-max N] [--parallel-max-host N] [--pipeline N] [--http1.0|--http1.1|--http2] [-I] [-X METHOD] [-H "Name: value"] [-A UA] [-e URL] [-u USER:PASS] [-r RANGE] [-d DATA] [--data-binary DATA] [--data-raw DATA] [--data-urlencode DATA] [-G] [--json DATA] [-F name=value] [-T FILE] [-o FILE] [-L [--max-redirs N] [--location-trusted]] [--compressed] [-i] [-D FILE] [-C OFFSET|-] [-b COOKIES|FILE] [-c FILE] [-j] [-Y BYTES] [-y S] [-O] [--remote-name-all] [--output-dir DIR] [--create-dirs] [--url URL] [-g] [-K FILE] [--max-filesize BYTES] [-s] [-S] [-f] [-k] [--cacert FILE] [-m S] [--retry N [--retry-delay S] [--retry-max-time S] [--retry-all-errors] [--retry-connrefused]] [-w FORMAT] [--trace-json FILE] [-v] [-#] [--no-progress-meter] [--waterfall FILE.svg]';
 
 /** Exit codes: curl's, one line per code with the hiper error codes that give it. */
 function exitCodeLines(): string {
@@ -40,7 +40,24 @@ commands:
       Features as curl lists them
 
 Flags have curl's names and meanings. --interface takes curl's syntax: NAME, if!NAME, host!ADDR,
-ifhost!NAME!ADDR.
+ifhost!NAME!ADDR. Given several times (curl keeps the last), it is an ordered failover list of links
+(if!NAME, ifhost!NAME!ADDR or NAME; first preferred): a link that is missing, down or without an address
+for the destination is skipped, one whose attempt fails makes the next start, within one connect time
+limit, and the trace names the link of each attempt and skip. New connections go back to an earlier
+link as soon as it is up again; --no-failback keeps them on the link that last served until it fails.
+
+--source-pool ADDR[,ADDR...] gives each new connection a source address from the list: one per family,
+in turn (--source-policy round-robin, the default), at random (random), or one per destination host
+(hash). With --freebind (IP_FREEBIND) an entry may be a prefix (198.51.100.64/28, 2001:db8:5::/120):
+its host addresses are used without being configured on a link (route the prefix to this host, and add
+"ip route add local PREFIX dev lo" so replies are accepted). It sets the local address, as host!ADDR
+and ifhost!NAME!ADDR do, so it does not go with those, nor with an --interface list.
+
+Socket options, set on each socket before it connects (through the addon): --fwmark N (SO_MARK, for
+"ip rule add fwmark N table T"; needs CAP_NET_ADMIN), --ip-tos N (IP_TOS / IPV6_TCLASS, the DSCP bits:
+0x10, 0xb8...; both take decimal or 0x hex), --vlan-priority 0-7 (SO_PRIORITY; 7 needs CAP_NET_ADMIN),
+--tcp-user-timeout MS (TCP_USER_TIMEOUT), and curl's --keepalive-time S (keep-alive idle time and
+interval) and --keepalive-cnt N. A refused option exits 45 naming it; without the addon, 4.
 
 --doh-url: the DoH requests leave through --interface (for resolve, --interface is the DoH request's
 own; for connect and get, the transfer's), or through the device --dns-interface names, taken as if!NAME.

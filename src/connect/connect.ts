@@ -11,14 +11,15 @@ import { bindWords, type AddressRecord, type Skip } from '../shared/types.js';
 import { deviceBinding, interfaceTable, type InterfaceTable } from '../bind/index.js';
 import { addressSelectionOf, applyConnectTo, resolve as defaultResolver } from '../resolve/index.js';
 import type { Resolver } from '../resolve/types.js';
-import { planEgress, type Egress } from './egress.js';
+import { firstUsableLink, planEgress, type Egress } from './egress.js';
 import { literalAddresses } from './literal.js';
 import { cancelDeadline, startDeadline, type Deadline } from './deadlines.js';
-import { planAttempts, type Plan } from './plan.js';
+import { planAttempts, planLinkAttempts, type Plan } from './plan.js';
 import { expectedLink, routeMismatch, routeTruth, type Leg } from './route-truth.js';
 import { parsePortRange, type PortRange } from './ports.js';
 import { Race, type RaceResult } from './race.js';
-import { bindMethodFor, type AttemptSetup } from './attempt.js';
+import { bindMethodFor, localEndFailure, type AttemptSetup } from './attempt.js';
+import { socketOptionPlan } from './socket-option-plan.js';
 import { startTls } from './tls.js';
 import type { Attempt, ConnectOptions, Connection, ConnectTrace } from './types.js';
 
@@ -46,7 +47,7 @@ function checkOptions(o: ConnectOptions): void {
 
 function summary(attempts: Attempt[], skips: Skip[]): string {
   const parts = attempts.map((a) => `${a.remote.address}:${a.remote.port} ${a.outcome}${a.error ? ` (${a.error})` : ''}, ${bindWords(a.method)}${a.interface ? ` to ${a.interface}` : ''}`);
-  for (const s of skips) parts.push(`${s.remote} skipped (${s.reason})`);
+  for (const s of skips) parts.push(`${s.remote} skipped${s.interface !== undefined && !s.reason.includes(s.interface) ? ` on ${s.interface}` : ''} (${s.reason})`);
   return parts.join('; ');
 }
 
@@ -177,15 +178,18 @@ class ConnectOperation {
   private withEgress(egress: Egress): void {
     const { options, target } = this;
     this.egress = egress;
-    if (options.strict && egress.device !== undefined && !deviceBinding().available) {
+    // With a list, every link is device-bound (a list names links only): strict needs the binding for each.
+    if (options.strict && (egress.device !== undefined || egress.links !== undefined) && !deviceBinding().available) {
       throw new HiperError('ERR_DEVICE_BIND_UNAVAILABLE', `strict: "${egress.label}" needs device binding, which is unavailable (${deviceBinding().reason}); no connection was attempted`, { input: options.interface });
     }
     const literal = literalAddresses(target.host, options);
     if (literal) return this.withAddresses(literal);
-    const dnsInterface = options.dnsFollowsInterface && egress.device !== undefined && options.resolve?.dnsServers?.length && options.resolve.dnsInterface === undefined
-      ? { dnsInterface: egress.device } : {};
+    // With an interface list, the lookup follows the first link that is usable now.
+    const device = egress.device ?? (egress.links !== undefined ? firstUsableLink(egress.links, this.table) : undefined);
+    const dnsInterface = options.dnsFollowsInterface && device !== undefined && options.resolve?.dnsServers?.length && options.resolve.dnsInterface === undefined
+      ? { dnsInterface: device } : {};
     // On a pinned interface, each destination's source for RFC 6724 is the address bound there.
-    const pinned = egress.device !== undefined ? { addressSelection: { ...options.resolve?.addressSelection, interface: egress.device } } : {};
+    const pinned = device !== undefined ? { addressSelection: { ...options.resolve?.addressSelection, interface: device } } : {};
     this.resolver(target.host, {
       ...options.resolve,
       ...pinned,
@@ -203,8 +207,8 @@ class ConnectOperation {
     this.namelookup = this.elapsed();
     this.addresses = addresses;
     // if2ip chooses among a pinned interface's addresses with the same policy table the ordering used.
-    const selection = egress.device !== undefined && egress.locals === undefined ? { selection: addressSelectionOf(options.resolve ?? {}) } : {};
-    const plan = planAttempts(addresses, egress, this.table, selection);
+    const selection = (egress.device !== undefined && egress.locals === undefined) || egress.links !== undefined ? { selection: addressSelectionOf(options.resolve ?? {}) } : {};
+    const plan = egress.links !== undefined ? planLinkAttempts(addresses, egress.links, this.table, selection) : planAttempts(addresses, egress, this.table, selection);
     if (options.strict) this.keepPinnedRoutes(plan);
     this.skips = plan.skips;
     if (channels.connectSkip.hasSubscribers) for (const skip of plan.skips) channels.connectSkip.publish({ host: target.host, port: target.port, skip });
@@ -215,7 +219,8 @@ class ConnectOperation {
       });
     }
     if (plan.candidates.length === 0) {
-      throw new HiperError('ERR_INTERFACE_NO_ADDRESS', `${egress.label ?? 'this host'} cannot reach any address of ${target.host}: ${summary([], this.skips)}`, {
+      const who = egress.links !== undefined ? `no link of the list ${egress.label}` : egress.label ?? 'this host';
+      throw new HiperError('ERR_INTERFACE_NO_ADDRESS', `${who} cannot reach any address of ${target.host}: ${summary([], this.skips)}`, {
         input: options.interface ?? options.localAddress ?? target.host, details: { skips: this.skips, addresses },
       });
     }
@@ -227,6 +232,7 @@ class ConnectOperation {
       onAttempt: channels.connectAttempt.hasSubscribers
         ? (attempt: Attempt): void => channels.connectAttempt.publish({ host: target.host, port: target.port, attempt })
         : undefined,
+      socketOptions: socketOptionPlan(options.socketOptions),
     };
     // The race may end before the constructor returns (every attempt refused at once).
     this.race = new Race(plan.candidates, setup, {
@@ -245,7 +251,7 @@ class ConnectOperation {
     plan.candidates = plan.candidates.filter((c) => {
       const method = bindMethodFor(c, this.ports);
       if (method === 'device' || c.localAddress === undefined) return true;
-      const off = routeMismatch({ method, device: c.device, local: c.localAddress, remote: c.remote.address, family: c.remote.family, scopeId: c.remote.scopeId }, this.table);
+      const off = routeMismatch({ method, device: c.device, local: c.localAddress, remote: c.remote.address, family: c.remote.family, scopeId: c.remote.scopeId, mark: this.options.socketOptions?.fwmark }, this.table);
       if (off === undefined) return true;
       plan.skips.push({ remote: c.remote.address, family: c.remote.family, code: off.code, reason: `strict: ${off.reason}` });
       return false;
@@ -254,9 +260,9 @@ class ConnectOperation {
 
   /** trace.egressInterface and, when it is not the link asked for, trace.egressWarning. */
   private recordEgress(trace: ConnectTrace, winner: Attempt): void {
-    const leg: Leg = { method: winner.method, device: winner.interface, local: trace.local.address || undefined, remote: trace.remote.address, family: trace.remote.family, scopeId: winner.remote.scopeId };
+    const leg: Leg = { method: winner.method, device: winner.interface, local: trace.local.address || undefined, remote: trace.remote.address, family: trace.remote.family, scopeId: winner.remote.scopeId, mark: this.options.socketOptions?.fwmark };
     const table = this.table;
-    if (this.egress.device === undefined && this.egress.locals === undefined) {
+    if (this.egress.device === undefined && this.egress.locals === undefined && this.egress.links === undefined) {
       // Nothing was asked for: the route is looked up only if someone reads it.
       let link: string | null | undefined;
       Object.defineProperty(trace, 'egressInterface', {
@@ -283,9 +289,9 @@ class ConnectOperation {
       const failed = records.filter((r) => r.outcome === 'failed');
       if (failed.length > 0 && failed.length === records.length && failed.every((r) => r.failedAt === 'bind')) {
         // Nothing got as far as the network: the local end was refused each time (curl's 45, not 7).
-        const code = failed.every((r) => r.error === 'ERR_LOCAL_PORT_EXHAUSTED') ? 'ERR_LOCAL_PORT_EXHAUSTED' : 'ERR_DEVICE_BIND_FAILED';
-        throw new HiperError(code, `could not bind the local end to connect to ${target.host}:${target.port}: ${summary(records, this.skips)}`, {
-          input: target.host, details: { attempts: records, skips: this.skips, addresses: this.addresses },
+        const refused = localEndFailure(attempts);
+        throw new HiperError(refused.code, `${refused.what} to connect to ${target.host}:${target.port}: ${summary(records, this.skips)}`, {
+          input: refused.input ?? target.host, cause: refused.cause, details: { attempts: records, skips: this.skips, addresses: this.addresses },
         });
       }
       throw new HiperError('ERR_CONNECT_ALL_FAILED', `could not connect to ${target.host}:${target.port}: ${summary(records, this.skips)}`, {

@@ -8,7 +8,7 @@
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { HiperError } from '../shared/errors.js';
-import { parseInterfaceSpec } from '../bind/index.js';
+import { parseInterfaceList } from '../bind/index.js';
 import { DEFAULT_DOH_MAX_BYTES } from '../resolve/index.js';
 import type { DohConnectionInfo, DohTransport, DohTransportRequest, DohTransportResponse, Resolver } from '../resolve/types.js';
 import { connect } from './connect.js';
@@ -44,7 +44,7 @@ function checkOptions(o: HttpsTransportOptions): number {
   }
   if (o.family !== undefined && o.family !== 'any' && o.family !== 4 && o.family !== 6) throw invalid('family must be "any", 4 or 6', o.family);
   if (o.resolver !== undefined && typeof o.resolver !== 'function') throw invalid('resolver must be a function', typeof o.resolver);
-  if (o.interface !== undefined) parseInterfaceSpec(o.interface);
+  if (o.interface !== undefined) parseInterfaceList(o.interface);
   parsePortRange(o.localPort);
   return maxBody;
 }

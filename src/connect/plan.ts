@@ -3,7 +3,7 @@
  * from) or a skip with its reason. A skip is not fatal: the next address is tried (curl bug 1189).
  */
 import type { AddressRecord, Family, Skip } from '../shared/types.js';
-import { addressScope, if2ip, routeGet, type AddressScope, type InterfaceTable, type ParsedAddress, type RouteInfo, type RouteQuery, type SourceRule, type SourceSelectOptions, type Unavailable } from '../bind/index.js';
+import { addressScope, if2ip, linkUsable, routeGet, type AddressScope, type InterfaceTable, type RouteInfo, type RouteQuery, type SourceRule, type SourceSelectOptions, type Unavailable } from '../bind/index.js';
 import type { Egress } from './egress.js';
 
 export interface Candidate {
@@ -16,6 +16,8 @@ export interface Candidate {
   localScopeId?: number;
   /** The RFC 6724 section 5 rule that chose localAddress among the interface's addresses. */
   sourceRule?: SourceRule;
+  /** localAddress may be one this host does not have (IP_FREEBIND: a prefix pool). */
+  freebind?: boolean;
 }
 
 export interface Plan {
@@ -45,8 +47,9 @@ function unroutable(record: AddressRecord, table: InterfaceTable, route: NonNull
   return `this host has no route to ${record.address} (no IPv${record.family} source address for it, RFC 6724 rule 1)`;
 }
 
+/** The local address (for a source pool: this connect's draw) that serves a remote of this family and scope. */
 function pickLocal(locals: NonNullable<Egress['locals']>, family: Family, scope: AddressScope, scopeId: number | undefined):
-  (ParsedAddress & { scopeId?: number }) | undefined {
+  NonNullable<Egress['locals']>[number] | undefined {
   return locals.find((l) => {
     if (l.family !== family) return false;
     if (family === 4) return true;
@@ -92,6 +95,7 @@ export function planAttempts(records: AddressRecord[], egress: Egress, table: In
         continue;
       }
       candidate.localAddress = local.address;
+      if (local.freebind === true) candidate.freebind = true;
       if (local.scopeId !== undefined) {
         candidate.localScopeId = local.scopeId;
         remote.scopeId ??= local.scopeId;
@@ -114,6 +118,35 @@ export function planAttempts(records: AddressRecord[], egress: Egress, table: In
       }
     }
     plan.candidates.push(candidate);
+  }
+  if (egress.device !== undefined) for (const s of plan.skips) s.interface = egress.device;
+  return plan;
+}
+
+/**
+ * An interface list's plan: each link in list order with every address (the resolver's Happy Eyeballs
+ * order within a link), so the first link that can serve is tried first, whatever the family, and a
+ * later link only after the earlier links' attempts have failed or had their attempt delay. A link
+ * missing or down now is skipped for every address, with bind's reason naming it.
+ */
+export function planLinkAttempts(records: AddressRecord[], links: Egress[], table: InterfaceTable, options: PlanOptions = {}): Plan {
+  const plan: Plan = { candidates: [], skips: [] };
+  for (const link of links) {
+    const device = link.device!;
+    const iface = table.get(device);
+    if (iface !== undefined && linkUsable(iface)) {
+      const part = planAttempts(records, link, table, options);
+      plan.candidates.push(...part.candidates);
+      plan.skips.push(...part.skips);
+      continue;
+    }
+    for (const record of records) {
+      // Missing or down: if2ip says which, in its words.
+      const found = if2ip(table, device, { address: record.address, family: record.family, scope: addressScope(record.address, record.family) });
+      const s = skip(record, found.status, 'reason' in found ? found.reason : `${device} cannot serve now`);
+      s.interface = device;
+      plan.skips.push(s);
+    }
   }
   return plan;
 }

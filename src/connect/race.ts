@@ -39,6 +39,7 @@ export class Race {
       table: setup.table,
       elapsed: setup.elapsed,
       onAttempt: setup.onAttempt,
+      socketOptions: setup.socketOptions,
       onConnected: (a) => this.won(a),
       onFailed: () => this.failed(),
     };

@@ -23,6 +23,8 @@ export interface Leg {
   family: Family;
   /** The remote's scope id (link-local IPv6): the route is looked up on that link. */
   scopeId?: number | undefined;
+  /** SO_MARK (socketOptions.fwmark): `ip rule fwmark` may send the socket to another table. */
+  mark?: number | undefined;
 }
 
 /** The link of a leg: the bound device, else the kernel's route (`ip route get REMOTE from LOCAL`). */
@@ -32,6 +34,7 @@ export function routeTruth(leg: Leg, table: InterfaceTable): RouteTruth {
   const query: RouteQuery = { family: leg.family, to: leg.remote };
   if (leg.local) query.from = leg.local;
   if (leg.scopeId !== undefined) query.oif = leg.scopeId;
+  if (leg.mark !== undefined) query.mark = leg.mark;
   const route = routeGet(query);
   if ('reason' in route) return { unknown: route.reason };
   if (route.oif === undefined) return { unknown: `the route to ${leg.remote} names no link` };

@@ -35,6 +35,7 @@ export interface Attempt {
   local?: { address?: string; port?: number };
   /** Why this local address, when an interface with several was pinned: the RFC 6724 section 5 rule that chose it. */
   sourceRule?: SourceRule;
+  /** The link it was bound to (the spec's device; with an interface list, the link of this attempt). */
   interface?: string;
   method: BindMethod;
   /** ms since the start of connect(). */
@@ -64,7 +65,7 @@ export interface ConnectTrace {
   /** The winner. */
   local: { address: string; port: number };
   remote: { address: string; port: number; family: Family };
-  /** The interface asked for (the spec's device). */
+  /** The interface asked for (the spec's device); with an interface list, the link that won. */
   interface?: string;
   /**
    * The link the packets really leave through: the bound device, else the kernel's route from the

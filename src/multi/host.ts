@@ -6,6 +6,7 @@
  * a host's waiting line.
  */
 import type { AddressRecord } from '../shared/types.js';
+import type { LinkOrder } from './failover.js';
 import type { PooledConnection } from './pooled-connection.js';
 import type { TimerEntry } from './timers.js';
 import { WaitingLine } from './waiting-line.js';
@@ -21,6 +22,8 @@ export interface PoolEntry {
   readonly hosts: Set<Host>;
   /** Clock time it became idle; -1 while it carries something. */
   idleSince: number;
+  /** Gave way to an earlier link of its interface list (failover.ts): takes no new transfer, closes once idle. */
+  retired: boolean;
   /** At most one per connection; left in the heap while the connection is busy (Pool.becomeIdle). */
   idleTimer: TimerEntry | undefined;
 }
@@ -42,6 +45,8 @@ export interface HostOptions {
   scheme: string;
   port: number;
   egress: string;
+  /** An interface list's links, when the transfers ask for one. */
+  linkOrder?: LinkOrder | undefined;
 }
 
 export class Host {
@@ -49,6 +54,7 @@ export class Host {
   readonly scheme: string;
   readonly port: number;
   readonly egress: string;
+  readonly linkOrder: LinkOrder | undefined;
   readonly waiting = new WaitingLine();
   /** Connected connections serving this host. */
   readonly connections = new Set<PoolEntry>();
@@ -78,8 +84,9 @@ export class Host {
   /** Responses its transfers received in full: a retry sees the server's progress by it. */
   answered = 0;
 
-  constructor({ key, scheme, port, egress }: HostOptions) {
+  constructor({ key, scheme, port, egress, linkOrder }: HostOptions) {
     this.key = key;
+    this.linkOrder = linkOrder;
     this.scheme = scheme;
     this.port = port;
     this.egress = egress;
@@ -132,7 +139,7 @@ export class Host {
 
   /** An h2 session that still takes streams (perhaps not at this moment): transfers queue for it. */
   hasLiveSession(minId: number): boolean {
-    for (const { conn: c } of this.connections) if (c.multiplexed && !c.closing && c.id >= minId) return true;
+    for (const { conn: c, retired } of this.connections) if (c.multiplexed && !c.closing && !retired && c.id >= minId) return true;
     return false;
   }
 

@@ -9,11 +9,12 @@
 import { HiperError } from '../shared/errors.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { connectHost, parseTargetUrl } from '../shared/url.js';
-import { parseInterfaceSpec, watchInterfaces, type InterfaceChange } from '../bind/index.js';
+import { watchInterfaces, type InterfaceChange, type InterfaceTable } from '../bind/index.js';
 import { resolve as defaultResolver } from '../resolve/index.js';
-import { connect as defaultConnector } from '../connect/index.js';
+import { checkInterfaceOptions, connect as defaultConnector } from '../connect/index.js';
 import { Dispatcher } from './dispatcher.js';
 import { lossesOf, lossOf } from './egress-loss.js';
+import { givesWay, linksBack, LinkMemory } from './failover.js';
 import { ONLY_HTTP11, type Host } from './host.js';
 import { ConnectionOpener } from './opener.js';
 import { checkMultiOptions, checkTransferOptions, egressKey } from './options.js';
@@ -50,6 +51,8 @@ export class Multi implements MultiApi, ConnectionOwner {
   private transferSeq = 0;
   private retries = 0;
   private closed = false;
+  /** Interface lists: the link that last served each, and when links came back (failover.ts). */
+  private readonly links = new LinkMemory();
   /** The live interface table's subscription, from the first pinned connection until close(). */
   private linkWatch: { stop: () => void } | undefined;
 
@@ -61,7 +64,7 @@ export class Multi implements MultiApi, ConnectionOwner {
     this.pool = new Pool({ limits: o, timers: this.timers, clock: this.clock });
     this.opener = new ConnectionOpener({
       pool: this.pool, connector: options.connector ?? defaultConnector, clock: this.clock, owner: this, defaults: o,
-      isClosed: () => this.closed, onPinned: () => this.followLinks(),
+      isClosed: () => this.closed, onPinned: () => this.followLinks(), links: this.links,
     });
     this.dispatcher = new Dispatcher({ pool: this.pool, rules: o, clock: this.clock, open: (host, t, then) => this.opener.open(host, t, then) });
   }
@@ -69,7 +72,7 @@ export class Multi implements MultiApi, ConnectionOwner {
   add(options: TransferOptions): Transfer {
     if (this.closed) throw new HiperError('ERR_INVALID_ARGUMENT', 'this Multi is closed; make a new one', { input: 'add' });
     checkTransferOptions(options);
-    if (options.interface !== undefined) parseInterfaceSpec(options.interface);
+    if (options.interface !== undefined || options.failback !== undefined) checkInterfaceOptions(options);
     const target = parseTargetUrl(options.url);
     const method = options.method ?? 'GET';
     const request = prepareRequest(options, target, method);
@@ -257,14 +260,18 @@ export class Multi implements MultiApi, ConnectionOwner {
   /** Follows link and address changes once a connection is pinned to a link (no-op without netlink). */
   private followLinks(): void {
     if (this.linkWatch !== undefined || this.closed) return;
-    const w = watchInterfaces((changes) => this.onInterfaceChanges(changes));
+    const w = watchInterfaces((changes, table) => {
+      this.onInterfaceChanges(changes);
+      this.failBack(changes, table);
+    });
     this.linkWatch = 'stop' in w ? w : { stop: () => {} };
   }
 
   /**
    * A pinned link went down or away, or a local address was removed: the connections through it end
-   * at once, their transfers with ERR_EGRESS_LOST (not retried: the egress they asked for is gone),
-   * and the hosts' waiting transfers are dispatched again (connect then skips the link while it is down).
+   * at once, their transfers with ERR_EGRESS_LOST (not retried: the egress they asked for is gone; with
+   * an interface list, the retry rules decide, as for any closed connection), and the hosts' waiting
+   * transfers are dispatched again (connect then skips the link while it is down).
    */
   private onInterfaceChanges(changes: InterfaceChange[]): void {
     const losses = lossesOf(changes);
@@ -278,6 +285,9 @@ export class Multi implements MultiApi, ConnectionOwner {
     for (const t of [...this.live]) {
       const loss = t.carrier === undefined ? undefined : lost.get(t.carrier as PooledConnection);
       if (loss === undefined) continue;
+      // An interface list fails over: the connection's end hands its transfers to the retry rules, and
+      // those sent again connect through the next link (the live table already shows this one down).
+      if (this.pool.linkOrderOf(t.carrier as PooledConnection) !== undefined) continue;
       t.fail(new HiperError('ERR_EGRESS_LOST', `${loss.why}; the transfer of ${t.info.url} on connection ${t.carrier!.id} ended`, {
         input: loss.link ?? t.info.local?.address, details: { change: loss.why, ...(loss.link ? { link: loss.link } : {}) },
       }));
@@ -286,6 +296,24 @@ export class Multi implements MultiApi, ConnectionOwner {
     for (const conn of lost.keys()) {
       for (const h of this.pool.release(conn)) hosts.add(h);
       conn.close();
+    }
+    for (const h of hosts) this.dispatcher.dispatch(h);
+  }
+
+  /**
+   * An earlier link of an interface list is usable again: with failback, the connections on later
+   * links of that list take no new transfer and close once idle (failover.ts), so the next connection
+   * is made on the earlier link. Transfers already on them finish there.
+   */
+  private failBack(changes: InterfaceChange[], table: InterfaceTable): void {
+    const back = linksBack(changes, table);
+    if (back.size === 0) return;
+    this.links.cameBack(back);
+    const hosts = new Set<Host>();
+    for (const conn of [...this.pool.connections()]) {
+      const order = this.pool.linkOrderOf(conn);
+      if (order === undefined || !givesWay(order, conn.trace.interface, back)) continue;
+      for (const h of this.pool.retire(conn)) hosts.add(h);
     }
     for (const h of hosts) this.dispatcher.dispatch(h);
   }

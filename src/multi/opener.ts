@@ -10,6 +10,7 @@ import { connectHost } from '../shared/url.js';
 import { pickEgress, type ConnectOptions, type Connection, type Connector } from '../connect/index.js';
 import { H1Connection } from './h1-connection.js';
 import { H2Connection } from './h2-connection.js';
+import type { LinkMemory } from './failover.js';
 import type { Host } from './host.js';
 import { keptTrace } from './kept-trace.js';
 import type { Pool } from './pool.js';
@@ -29,6 +30,8 @@ export interface OpenerOptions {
   isClosed: () => boolean;
   /** A connection pinned to a link joined the pool: the links are to be followed. */
   onPinned: () => void;
+  /** Interface lists without failback: the link that last served each. */
+  links: LinkMemory;
 }
 
 export class ConnectionOpener {
@@ -48,11 +51,12 @@ export class ConnectionOpener {
     this.pending.set(t, { host, abort });
     const options = this.connectOptions(host, t);
     options.signal = abort.signal;
+    const mark = host.linkOrder === undefined ? 0 : this.o.links.mark;
     this.o.connector(options).then(
       (c) => {
         this.pending.delete(t);
         pool.connectEnded(host, id, false);
-        if (this.connected(host, t, id, c, openedAt)) then(false);
+        if (this.connected(host, t, id, c, openedAt, mark)) then(false);
       },
       (err: unknown) => {
         this.pending.delete(t);
@@ -84,6 +88,11 @@ export class ConnectionOpener {
     const defaults = this.o.defaults;
     const target = t.target;
     const c = pickEgress<ConnectOptions>(o, { host: connectHost(target), port: target.port, clock: this.o.clock });
+    const order = host.linkOrder;
+    if (order !== undefined && !order.failback) {
+      const specs = this.o.links.specsFor(order);
+      if (specs !== undefined) c.interface = specs;
+    }
     const limit = o.connectTimeout ?? defaults.connectTimeout;
     if (limit !== undefined) c.timeout = limit;
     if (host.addresses !== undefined) {
@@ -97,7 +106,7 @@ export class ConnectionOpener {
   }
 
   /** The connection joins the pool; false when the Multi was closed meanwhile (the socket is dropped). */
-  private connected(host: Host, t: TransferImpl, id: number, { socket, trace }: Connection, openedAt: number): boolean {
+  private connected(host: Host, t: TransferImpl, id: number, { socket, trace }: Connection, openedAt: number, mark: number): boolean {
     if (this.o.isClosed()) {
       socket.destroy();
       return false;
@@ -106,6 +115,7 @@ export class ConnectionOpener {
     const key = host.remoteKey(trace.remote.address);
     const kept = keptTrace(trace, t.options.interface !== undefined || t.options.localAddress !== undefined);
     if (kept.pinnedLink !== undefined) this.o.onPinned();
+    if (host.linkOrder !== undefined) this.o.links.served(host.linkOrder, trace.interface);
     const made = { id, trace: kept, owner: this.o.owner, limits: this.o.defaults.parserLimits };
     const conn = trace.alpn === 'h2' ? new H2Connection({ ...made, socket: socket as TLSSocket }) : new H1Connection({ ...made, socket });
     const entry = pool.register(host, conn, key);
@@ -117,6 +127,8 @@ export class ConnectionOpener {
     t.info.connectTrace = trace;
     if (!t.ended) pool.send(entry, t, host);
     else pool.parkUnused(host, entry);
+    // An earlier link of the list came back while this connect was under way: it serves its leader only.
+    if (host.linkOrder !== undefined && this.o.links.cameBackSince(host.linkOrder, trace.interface, mark)) pool.retire(conn);
     return true;
   }
 }

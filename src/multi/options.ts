@@ -1,6 +1,7 @@
 /** Checks of Multi and transfer options (bad input fails at once, naming it), and the egress part of pool keys. */
 import { HiperError } from '../shared/errors.js';
 import { EGRESS_KEYS } from '../connect/egress-options.js';
+import { checkSocketOptions } from '../bind/index.js';
 import { retryOptionsProblem } from './curl-retry.js';
 import type { MultiOptions, TransferOptions } from './types.js';
 
@@ -80,6 +81,7 @@ export function checkTransferOptions(o: TransferOptions): void {
   checkKeys('transfer', o, TRANSFER_KEYS);
   if (o.url === undefined) throw new HiperError('ERR_INVALID_URL', 'a transfer needs a url', { input: 'url' });
   checkRules('transfer', o as unknown as Record<string, unknown>, TRANSFER_RULES);
+  if (o.socketOptions !== undefined) checkSocketOptions(o.socketOptions);
   if (o.retry !== undefined) {
     const problem = retryOptionsProblem(o.retry);
     if (problem !== undefined) throw bad('transfer', 'retry', o.retry, problem);

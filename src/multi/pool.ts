@@ -9,6 +9,7 @@
 import { checkServerIdentity, type TLSSocket } from 'node:tls';
 import type { Clock } from '../shared/clock.js';
 import type { Resolver } from '../resolve/types.js';
+import { linkOrderOf, type LinkOrder } from './failover.js';
 import { Host, type PoolEntry } from './host.js';
 import type { PooledConnection } from './pooled-connection.js';
 import type { TimerHeap } from './timers.js';
@@ -71,7 +72,10 @@ export class Pool {
   /** The host of a transfer, made when the pool does not remember it. */
   hostOf(t: TransferImpl): Host {
     let host = this.hosts.get(t.hostKey);
-    if (host === undefined) this.hosts.set(t.hostKey, (host = new Host({ key: t.hostKey, scheme: t.target.scheme, port: t.target.port, egress: t.egress })));
+    if (host === undefined) {
+      const linkOrder = Array.isArray(t.options.interface) ? linkOrderOf(t.options) : undefined;
+      this.hosts.set(t.hostKey, (host = new Host({ key: t.hostKey, scheme: t.target.scheme, port: t.target.port, egress: t.egress, linkOrder })));
+    }
     return host;
   }
 
@@ -126,7 +130,7 @@ export class Pool {
 
   /** A connection made for `host` joins the pool; `key` says what it really is (Host.remoteKey). */
   register(host: Host, conn: PooledConnection, key: string): PoolEntry {
-    const entry: PoolEntry = { conn, key, createdAt: this.clock.now(), hosts: new Set([host]), idleSince: -1, idleTimer: undefined };
+    const entry: PoolEntry = { conn, key, createdAt: this.clock.now(), hosts: new Set([host]), idleSince: -1, idleTimer: undefined, retired: false };
     if (host.scheme === 'https') host.protocol = conn.multiplexed ? 'h2' : 'http/1.1';
     this.total++;
     host.connections.add(entry);
@@ -182,6 +186,11 @@ export class Pool {
   onCapacity(conn: PooledConnection): Set<Host> | undefined {
     const entry = this.entries.get(conn);
     if (entry === undefined) return undefined;
+    if (entry.retired) {
+      for (const h of entry.hosts) h.leaders.delete(conn.id);
+      if (conn.depth === 0 && !conn.closing) this.closeIdle(entry, false);
+      return entry.hosts;
+    }
     for (const h of entry.hosts) {
       h.leaders.delete(conn.id);
       this.updateRoom(entry, h);
@@ -191,8 +200,36 @@ export class Pool {
   }
 
   private updateRoom(entry: PoolEntry, host: Host): void {
-    if (entry.conn.hasRoomFor(this.limits.maxPipelineLength)) host.withRoom.add(entry);
+    if (!entry.retired && entry.conn.hasRoomFor(this.limits.maxPipelineLength)) host.withRoom.add(entry);
     else host.withRoom.delete(entry);
+  }
+
+  // --- interface lists
+
+  /** The interface list of a connection's hosts (they share one egress), if it was made for one. */
+  linkOrderOf(conn: PooledConnection): LinkOrder | undefined {
+    const entry = this.entries.get(conn);
+    if (entry === undefined) return undefined;
+    for (const h of entry.hosts) return h.linkOrder;
+    return undefined;
+  }
+
+  /**
+   * Failback: the connection takes no new transfer (failover.ts); closed now when idle, else once its
+   * last transfer is answered. Returns its hosts, whose waiting transfers may now open a connection.
+   */
+  retire(conn: PooledConnection): Set<Host> {
+    const entry = this.entries.get(conn);
+    if (entry === undefined || entry.retired) return new Set();
+    entry.retired = true;
+    const hosts = new Set(entry.hosts);
+    for (const h of hosts) {
+      // No transfer waits for it (as a leader) nor joins it any more.
+      h.withRoom.delete(entry);
+      h.leaders.delete(conn.id);
+    }
+    if (entry.idleSince >= 0 || (conn.depth === 0 && !conn.closing)) this.closeIdle(entry, false);
+    return hosts;
   }
 
   // --- idle connections
@@ -268,7 +305,7 @@ export class Pool {
 
   private adopt(host: Host, entry: PoolEntry, hostname: string): void {
     const conn = entry.conn;
-    if (conn.closing) return;
+    if (conn.closing || entry.retired) return;
     const socket = conn.socket as TLSSocket;
     if (typeof socket.getPeerCertificate === 'function' && checkServerIdentity(hostname, socket.getPeerCertificate()) !== undefined) return;
     entry.hosts.add(host);

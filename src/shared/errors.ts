@@ -25,6 +25,12 @@ export const ERROR_CODES = {
   ERR_DEVICE_BIND_FAILED: { meaning: 'the kernel refused to bind a socket to the device or local address', curl: 'CURLE_INTERFACE_FAILED', exit: 45 },
   ERR_EGRESS_LOST: { meaning: 'the link or local address a connection left through went away (link down or removed, address removed)', curl: 'CURLE_INTERFACE_FAILED', exit: 45 },
   ERR_LOCAL_PORT_EXHAUSTED: { meaning: 'every port of the local port range is in use', curl: 'CURLE_INTERFACE_FAILED', exit: 45 },
+  // The local end could not be set up as asked, as when SO_BINDTODEVICE is refused (curl: 45).
+  ERR_SOCKET_OPTION_FAILED: { meaning: 'the kernel refused a socket option (fwmark, tos, priority, TCP user timeout, keep-alive, freebind, or one a beforeConnect hook set); names the option and the errno (SO_MARK needs CAP_NET_ADMIN)', curl: 'CURLE_INTERFACE_FAILED', exit: 45 },
+  // curl's CURLOPT_SOCKOPTFUNCTION returning CURL_SOCKOPT_ERROR ends the same way.
+  ERR_BEFORE_CONNECT_FAILED: { meaning: 'the beforeConnect hook threw; the error it threw is the cause', curl: 'CURLE_ABORTED_BY_CALLBACK', exit: 42 },
+  // A feature this build lacks (the addon is not loaded, or predates socket options).
+  ERR_SOCKET_OPTION_UNAVAILABLE: { meaning: 'socket options (or freebind) were asked for, but the native addon that sets them is not loaded', curl: 'CURLE_NOT_BUILT_IN', exit: 4 },
   ERR_INVALID_RESOLVE_ENTRY: { meaning: 'a --resolve or --connect-to entry is malformed', curl: 'CURLE_BAD_FUNCTION_ARGUMENT', exit: 43 },
   ERR_DNS_NOT_FOUND: { meaning: 'the name does not exist (NXDOMAIN) or has no address of the wanted family', curl: 'CURLE_COULDNT_RESOLVE_HOST', exit: 6 },
   ERR_DNS_SERVFAIL: { meaning: 'the DNS server failed to answer (SERVFAIL)', curl: 'CURLE_COULDNT_RESOLVE_HOST', exit: 6 },
@@ -50,6 +56,7 @@ export const ERROR_CODES = {
   ERR_BAD_CONTENT_ENCODING: { meaning: 'the response body has a Content-Encoding that cannot be decoded (unknown, or a corrupt stream)', curl: 'CURLE_BAD_CONTENT_ENCODING', exit: 61 },
   ERR_RANGE_NOT_SUPPORTED: { meaning: 'a resumed download (curl -C) got the whole body (200) instead of the rest (206)', curl: 'CURLE_RANGE_ERROR', exit: 33 },
   ERR_ABORTED: { meaning: 'the transfer was removed or the multi handle closed before it ended', curl: 'CURLE_ABORTED_BY_CALLBACK', exit: 42 },
+  ERR_WORKER_LOST: { meaning: 'the worker thread running the transfer (ShardedMulti) ended before it did; a new worker takes its place', curl: 'CURLE_RECV_ERROR', exit: 56 },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type HiperErrorCode = keyof typeof ERROR_CODES;

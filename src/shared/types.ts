@@ -28,8 +28,10 @@ export function bindWords(method: BindMethod | undefined): string {
 export interface Skip {
   remote: string;
   family: Family;
-  /** Machine-readable reason: if2ip's (not-found, link-down, no-family, no-scope), no-zone, no-route (a pinned address this host has no route to), or a --strict route check's. */
+  /** Machine-readable reason: if2ip's (not-found, link-down, no-family, no-scope; with an interface list, a link missing or down is skipped for every address), no-zone, no-route (a pinned address this host has no route to), or a --strict route check's. */
   code: string;
   /** Human-readable reason: "h2 has no IPv6 address". */
   reason: string;
+  /** The link the address was skipped for, when an interface (or a list of them) was asked for. */
+  interface?: string;
 }

@@ -9,10 +9,9 @@
  * Only documentation ranges and kernel link-local addresses are used.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { interfaceTable } from '../../src/bind/index.js';
-import { run, startPeerNamespace, until } from './netns.js';
+import { run, startPeerNamespace, until, endProcesses } from './netns.js';
 
 export const BED = {
   h1: { v4: '198.51.100.2', v6: '2001:db8:1::2' },
@@ -180,16 +179,7 @@ export class Bed {
   }
 
   async close(): Promise<void> {
-    for (const c of this.children) {
-      if (c.exitCode === null && c.signalCode === null) {
-        c.kill();
-        await once(c, 'exit');
-      }
-    }
-    if (this.peer.exitCode === null) {
-      this.peer.kill();
-      await once(this.peer, 'exit');
-    }
+    await endProcesses([...this.children, this.peer]);
     spawnSync('ip', ['link', 'del', 'h1'], { stdio: 'ignore' });
     spawnSync('ip', ['link', 'del', 'h2'], { stdio: 'ignore' });
     interfaceTable({ refresh: true });

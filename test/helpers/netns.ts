@@ -1,5 +1,6 @@
 /** What the namespace beds share: running a command, and starting a peer network namespace. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 
 export function run(args: string[]): string {
   const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' });
@@ -32,4 +33,14 @@ export async function startPeerNamespace(bedName: string): Promise<ChildProcess>
     try { return run(['readlink', `/proc/${peer.pid}/ns/net`]).trim() !== self; } catch { return false; }
   });
   return peer;
+}
+
+/** Ends the processes a bed started (its servers, then its peer namespace) and waits for each to exit. */
+export async function endProcesses(processes: readonly ChildProcess[]): Promise<void> {
+  for (const c of processes) {
+    if (c.exitCode === null && c.signalCode === null) {
+      c.kill();
+      await once(c, 'exit');
+    }
+  }
 }

@@ -12,9 +12,8 @@
  * fe80::/64 only.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { run, startPeerNamespace } from './netns.js';
+import { run, startPeerNamespace, endProcesses } from './netns.js';
 
 /** Runs `ip` commands (without options: the family comes from the addresses) in one process, here or through a prefix. */
 function ipBatch(prefix: string[], lines: string[]): void {
@@ -178,16 +177,7 @@ export class SelectionBed {
   }
 
   async close(): Promise<void> {
-    for (const c of this.children) {
-      if (c.exitCode === null && c.signalCode === null) {
-        c.kill();
-        await once(c, 'exit');
-      }
-    }
-    if (this.peer.exitCode === null && this.peer.signalCode === null) {
-      this.peer.kill();
-      await once(this.peer, 'exit');
-    }
+    await endProcesses([...this.children, this.peer]);
     spawnSync('ip', ['link', 'del', 's1'], { stdio: 'ignore' });
     spawnSync('ip', ['link', 'del', 's2'], { stdio: 'ignore' });
   }
