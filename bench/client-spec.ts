@@ -17,6 +17,10 @@ export interface ClientSpec {
   h2?: { ca: string; probePath: string };
   /** A client of the large-body section instead (large-body-clients.ts): the body read this way; `read` and `depth` unused. */
   large?: LargeRead;
+  /** hiper only: a ShardedMulti with this many worker threads (bench/sharded.ts). */
+  workers?: number;
+  /** hiper only: the GETs take turns over this many source addresses, as many pool keys (bench/sharded.ts). */
+  sources?: number;
 }
 
 export async function makeClient(s: ClientSpec): Promise<BenchClient | Skipped> {
@@ -28,7 +32,7 @@ export async function makeClient(s: ClientSpec): Promise<BenchClient | Skipped> 
     case 'hiper':
       return s.h2
         ? hiperH2Client(s.origin, { ca: s.h2.ca, streams: s.depth, path: s.h2.probePath, read: s.read })
-        : hiperClient(s.origin, { pipelining: s.depth, connections: s.connections, read: s.read });
+        : hiperClient(s.origin, { pipelining: s.depth, connections: s.connections, read: s.read, ...(s.workers !== undefined ? { workers: s.workers } : {}), ...(s.sources !== undefined ? { sources: s.sources } : {}) });
     case 'undici':
       // undici takes its h2 concurrency from `pipelining` (default 1), so it is set to the stream count.
       return undiciClient(s.origin, { pipelining: s.depth, connections: s.connections, read: s.read, ...(s.h2 ? { allowH2: true, ca: s.h2.ca } : {}) });

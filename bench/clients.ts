@@ -279,17 +279,21 @@ interface MultiLike {
 }
 type MultiCtor = new (options: MultiOptions) => MultiLike;
 
-let multiLoaded: Promise<MultiCtor | Skipped> | undefined;
+const multiLoaded = new Map<string, Promise<MultiCtor | Skipped>>();
 
-/** hiper's Multi, or why it cannot be used yet. */
-export function loadMulti(): Promise<MultiCtor | Skipped> {
+/** hiper's Multi (or its ShardedMulti, one Multi per worker thread), or why it cannot be used yet. */
+export function loadMulti(name: 'Multi' | 'ShardedMulti' = 'Multi'): Promise<MultiCtor | Skipped> {
   // A specifier in a variable: tsc neither follows nor checks it, so a missing export cannot break the build.
   const spec = '../src/multi/index.js';
-  multiLoaded ??= import(spec).then(
-    (mod: { Multi?: unknown }) => (typeof mod.Multi === 'function' ? (mod.Multi as MultiCtor) : { skipped: 'multi not built (src/multi/index.ts does not export Multi)' }),
-    (e: Error) => ({ skipped: `multi not built (${e.message.split('\n')[0]})` }),
-  );
-  return multiLoaded;
+  let loaded = multiLoaded.get(name);
+  if (loaded === undefined) {
+    loaded = import(spec).then(
+      (mod: Record<string, unknown>) => (typeof mod[name] === 'function' ? (mod[name] as MultiCtor) : { skipped: `multi not built (src/multi/index.ts does not export ${name})` }),
+      (e: Error) => ({ skipped: `multi not built (${e.message.split('\n')[0]})` }),
+    );
+    multiLoaded.set(name, loaded);
+  }
+  return loaded;
 }
 
 export interface HiperOptions {
@@ -301,18 +305,26 @@ export interface HiperOptions {
   label?: string;
   /** 'stream' (default): onData, result.body stays empty; 'buffer': no onData, the body comes in result.body. */
   read?: BodyRead;
+  /** A ShardedMulti with this many worker threads instead of a Multi. */
+  workers?: number;
+  /**
+   * The GETs take turns over this many source addresses (127.0.0.1, 127.0.0.2...): as many pool keys,
+   * `connections` shared among them (a ShardedMulti spreads pool keys over its workers).
+   */
+  sources?: number;
 }
 
 /** A hiper bench client and the Multi under it (for a probe transfer). */
 async function makeHiper(origin: string, o: HiperOptions): Promise<{ client: BenchClient; multi: MultiLike } | Skipped> {
-  const Multi = await loadMulti();
+  const Multi = await loadMulti(o.workers !== undefined ? 'ShardedMulti' : 'Multi');
   if ('skipped' in Multi) return Multi;
   let multi: MultiLike;
   try {
     multi = new Multi({
+      ...(o.workers !== undefined ? { workers: o.workers } : {}),
       pipelining: o.pipelining > 1,
       maxPipelineLength: o.pipelining,
-      maxConnectionsPerHost: o.connections,
+      maxConnectionsPerHost: Math.ceil(o.connections / (o.sources ?? 1)),
       ...(o.tls ? { tls: o.tls } : {}),
       ...(o.httpVersion ? { httpVersion: o.httpVersion } : {}),
     });
@@ -320,25 +332,36 @@ async function makeHiper(origin: string, o: HiperOptions): Promise<{ client: Ben
     const err = e as { code?: string; message: string };
     return { skipped: `Multi refused the options (${err.code ?? 'error'}: ${err.message})` };
   }
-  const name = o.label ?? (o.connections > 1
+  const name = o.label ?? (o.workers !== undefined
+    ? `hiper ShardedMulti ${o.workers} worker${o.workers === 1 ? '' : 's'}, ${o.connections > 1 ? `${o.connections} connections` : `depth ${o.pipelining}`}${o.sources ? `, ${o.sources} sources` : ''}`
+    : o.sources ? `hiper Multi ${o.connections} connections, ${o.sources} sources`
+    : o.connections > 1
     ? `hiper Multi ${o.connections} connections${o.pipelining > 1 ? `, depth ${o.pipelining}` : ''}`
     : o.pipelining > 1 ? `hiper Multi pipelining depth ${o.pipelining}` : 'hiper Multi 1 connection');
   // Requests ahead of a transfer on its connection when it was written, plus itself.
   const seen = new InFlightMax();
+  const sources = o.sources === undefined ? undefined : Array.from({ length: o.sources }, (_, i) => `127.0.0.${i + 1}`);
+  let turn = 0;
+  const get = (path: string, onData?: (c: Buffer) => void): TransferOptions => {
+    const url = origin + path;
+    if (sources === undefined) return onData === undefined ? { url } : { url, onData };
+    const localAddress = sources[turn++ % sources.length]!;
+    return onData === undefined ? { url, localAddress } : { url, localAddress, onData };
+  };
   const client: BenchClient = {
     kind: 'hiper',
     name,
     inFlight: seen,
     request: (o.read ?? 'stream') === 'buffer'
       ? async (path) => {
-          const r = await multi.add({ url: origin + path }).done;
+          const r = await multi.add(get(path)).done;
           if (r.status !== 200) throw badStatus(name, r.status);
           seen.see(r.info.pipelinePosition + 1);
           return r.body.length;
         }
       : async (path) => {
           let bytes = 0;
-          const r = await multi.add({ url: origin + path, onData: (c) => (bytes += c.length) }).done;
+          const r = await multi.add(get(path, (c) => (bytes += c.length))).done;
           if (r.status !== 200) throw badStatus(name, r.status);
           seen.see(r.info.pipelinePosition + 1);
           // With onData, result.body stays empty.

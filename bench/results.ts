@@ -162,6 +162,8 @@ export interface Results {
   connect: ConnectBench | Skip;
   resolve: ResolveBench | Skip;
   largeBody: LargeBodyResult[];
+  /** One Multi per core: Multi against ShardedMulti with 1 and 2 workers (bench/sharded.ts); absent when not run. */
+  sharded?: ScenarioResult[];
   download: DownloadResult | Skip;
   targets: Target[];
   skipped: Skip[];

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark in one run against the same servers, a table of ratios on the
  * terminal, and bench/results.json, bench/results.md and bench/chart.svg.
- *   node dist-test/bench/run.js [--quick] [--out DIR] [--only h1,h2,large-body,cli-download,c10k,connect,resolve]
+ *   node dist-test/bench/run.js [--quick] [--out DIR] [--only h1,h2,sharded,large-body,cli-download,c10k,connect,resolve]
  * --quick is the smoke mode CI runs: every section with tiny counts, a few seconds, written to a
  * temporary directory unless --out is given (the committed figures come from full runs). A run of some
  * sections only (--only) is written to a temporary directory too unless --out is given, so that it never
@@ -25,11 +25,13 @@ import { benchLargeBody, largeLabel, LARGE_BODY_NOTE, type LargeBodyPlan } from 
 import { benchCliDownload, downloadNote, type DownloadPlan } from './cli-download.js';
 import { allTables, bodyLabel, markdownReport, skippedLines, targets, textTable } from './report.js';
 import { chartSvg } from './chart.js';
+import { benchSharded, shardedTable, SHARDED_NOTE } from './sharded.js';
+import { markdownTable } from './table.js';
 import { BODIES, sizeLabel } from './body.js';
 import { PEERS_NOTE } from './client-spec.js';
 import type { Results, Skip } from './results.js';
 
-const SECTIONS = ['h1', 'h2', 'large-body', 'cli-download', 'c10k', 'connect', 'resolve'] as const;
+const SECTIONS = ['h1', 'h2', 'sharded', 'large-body', 'cli-download', 'c10k', 'connect', 'resolve'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -163,6 +165,13 @@ async function main(): Promise<void> {
       log('\nHTTP/2 throughput (each client in a child process)');
       for (const s of h2Servers) await section(`HTTP/2 against ${s.name}`, async () => void results.h2.push(await benchH2(s, cert!.cert, load, log)));
     }
+    if (args.only.has('sharded')) {
+      // nginx when there is one: the server's CPU is then the smallest share of the machine.
+      const s = h1Servers[h1Servers.length - 1]!;
+      log(`\nOne Multi per core: Multi vs ShardedMulti with 1 and 2 workers (each client in a child process, ${s.name} server)`);
+      await section('sharded', async () => void (results.sharded = await benchSharded(s, load, log)));
+      notes.push(SHARDED_NOTE);
+    }
     if (args.only.has('large-body')) {
       log('\nlarge bodies (each client in a child process)');
       // Smoke mode: one server is enough to keep the section working.
@@ -204,7 +213,7 @@ async function main(): Promise<void> {
 
   for (const r of results.largeBody) skipped.push(...r.skipped.map((s) => ({ ...s, name: `${s.name} (large bodies, ${r.server}, ${largeLabel(r)})` })));
   if ('clients' in results.download) skipped.push(...results.download.skipped.map((s) => ({ ...s, name: `${s.name} (download)` })));
-  for (const r of [...results.throughput, ...results.h2]) skipped.push(...r.skipped.map((s) => ({ ...s, name: `${s.name} (${r.server}, ${r.scenario.label}, ${bodyLabel(r.scenario)})` })));
+  for (const r of [...results.throughput, ...results.h2, ...(results.sharded ?? [])]) skipped.push(...r.skipped.map((s) => ({ ...s, name: `${s.name} (${r.server}, ${r.scenario.label}, ${bodyLabel(r.scenario)})` })));
   results.targets = targets(results);
   results.seconds = (Date.now() - started) / 1000;
   machine.loadAverage.end = loadavg()[0]!;
@@ -217,11 +226,12 @@ async function main(): Promise<void> {
 
   log('');
   for (const t of allTables(results)) log(`${textTable(t)}\n`);
+  if (results.sharded?.length) log(`${textTable(shardedTable(results.sharded))}\n`);
   for (const l of skippedLines(skipped)) log(l);
 
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(outDir, 'results.md'), markdownReport(results));
+  writeFileSync(join(outDir, 'results.md'), markdownReport(results) + (results.sharded?.length ? `\n${markdownTable(shardedTable(results.sharded))}\n` : ''));
   writeFileSync(join(outDir, 'chart.svg'), chartSvg(results));
   log(`\nwrote ${join(outDir, 'results.json')}, results.md and chart.svg (${results.seconds.toFixed(0)} s)`);
   // Missing tools are skips (exit 0); a client or section that broke fails the run, so CI sees it.

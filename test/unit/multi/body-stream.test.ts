@@ -11,7 +11,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import type http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
-import { Multi, type Transfer } from '../../../src/multi/index.js';
+import type { MultiApi, Transfer } from '../../../src/multi/index.js';
 import { HiperError } from '../../../src/shared/index.js';
 import { code } from '../../helpers/expect-code.js';
 import { DEFAULT_HIGH_WATER_MARK } from '../../../src/multi/body/stream.js';
@@ -20,6 +20,7 @@ import { patternBytes, patternSha256, patternSlices } from '../../helpers/patter
 import {
   readHeads, settledValue, startBed, startRaw, until, writeCounted, type BodyBed, type Protocol,
 } from '../../helpers/body-servers.js';
+import { IMPLEMENTATIONS, itMultiOnly } from './implementations.js';
 
 const MiB = 1024 * 1024;
 
@@ -144,7 +145,7 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
-describe('response bodies', function () {
+for (const impl of IMPLEMENTATIONS) describe(`${impl.name}: response bodies`, function () {
   this.timeout(20_000);
   let cert: TestCert;
   before(() => {
@@ -156,7 +157,7 @@ describe('response bodies', function () {
     describe(`over ${protocol === 'h1' ? 'HTTP/1.1' : 'HTTP/2'}`, () => {
       let bed: BodyBed;
       let state: ServerState;
-      let multi: Multi;
+      let multi: MultiApi;
       let seq = 0;
       /** A URL of its own for each request (the server keys its state by URL). */
       const url = (path: string): string => `${bed.base}${path}?${++seq}`;
@@ -168,7 +169,7 @@ describe('response bodies', function () {
       });
       after(() => bed.close());
       beforeEach(() => {
-        multi = new Multi(bed.multiOptions);
+        multi = impl.make(bed.multiOptions);
       });
       afterEach(() => multi.close());
 
@@ -490,7 +491,7 @@ describe('response bodies', function () {
         });
 
         it("the Multi's default applies, a transfer's own limit overrides it either way", async () => {
-          const limited = new Multi({ ...bed.multiOptions, maxBodySize: 1000 });
+          const limited = impl.make({ ...bed.multiOptions, maxBodySize: 1000 });
           try {
             await assert.rejects(limited.add({ url: url('/pattern/2000') }).done, code('ERR_BODY_TOO_LARGE'));
             await assert.rejects(limited.add({ url: url('/nolength/2000'), stream: true }).done, code('ERR_BODY_TOO_LARGE'));
@@ -544,7 +545,7 @@ describe('response bodies', function () {
 
   describe('either protocol', () => {
     it('response on a transfer without stream: true throws ERR_INVALID_ARGUMENT', async () => {
-      const multi = new Multi();
+      const multi = impl.make();
       const t = multi.add({ url: `http://127.0.0.1:${await deadPort()}/` });
       assert.throws(() => t.response, code('ERR_INVALID_ARGUMENT'));
       await assert.rejects(t.done);
@@ -552,7 +553,7 @@ describe('response bodies', function () {
     });
 
     it('stream and onData together are refused at add()', () => {
-      const multi = new Multi();
+      const multi = impl.make();
       assert.throws(() => multi.add({ url: 'http://127.0.0.1:1/', stream: true, onData: () => {} }), code('ERR_INVALID_ARGUMENT'));
       assert.throws(() => multi.add({ url: 'http://127.0.0.1:1/', stream: 'yes' as unknown as boolean }), code('ERR_INVALID_ARGUMENT'));
       assert.equal(multi.stats().transfersRunning, 0);
@@ -563,7 +564,7 @@ describe('response bodies', function () {
       const onUnhandled = (e: unknown): void => void unhandled.push(e);
       process.on('unhandledRejection', onUnhandled);
       try {
-        const multi = new Multi();
+        const multi = impl.make();
         const t = multi.add({ url: `http://127.0.0.1:${await deadPort()}/`, stream: true });
         await assert.rejects(t.response, code('ERR_CONNECT_ALL_FAILED'));
         await new Promise((r) => setImmediate(r));
@@ -613,7 +614,7 @@ describe('response bodies', function () {
       for (const c of cases) {
         it(`${protocol}: ${c.name}`, async () => {
           const base = protocol === 'h1' ? `http://127.0.0.1:${h1.port}` : `https://127.0.0.1:${h2port}`;
-          const multi = new Multi({
+          const multi = impl.make({
             ...(protocol === 'h2' ? { tls: { ca: cert.cert } } : {}),
             ...(c.maxInformational !== undefined ? { parserLimits: { maxInformational: c.maxInformational } } : {}),
           });
@@ -639,7 +640,7 @@ describe('response bodies', function () {
   });
 
   describe('HTTP/1.1 specifics (raw server)', () => {
-    it('an onData promise holds the connection: a response pipelined behind gets nothing until it settles', async () => {
+    itMultiOnly(impl)('an onData promise holds the connection: a response pipelined behind gets nothing until it settles', async () => {
       const server = await startRaw((s) => {
         const answers: string[] = [];
         readHeads(s, (head) => {
@@ -650,7 +651,7 @@ describe('response bodies', function () {
           else if (answers.length === 2) s.write(answers.splice(0).join(''));
         });
       });
-      const multi = new Multi({ pipelining: true });
+      const multi = impl.make({ pipelining: true });
       try {
         const base = `http://127.0.0.1:${server.port}`;
         await multi.add({ url: `${base}/warm` }).done;
@@ -688,7 +689,7 @@ describe('response bodies', function () {
         s.end();
         finished = once(s, 'finish');
       }));
-      const multi = new Multi();
+      const multi = impl.make();
       try {
         const t = multi.add({ url: `http://127.0.0.1:${server.port}/`, stream: true });
         const { body } = await t.response;
@@ -716,7 +717,7 @@ describe('response bodies', function () {
       const server = await startRaw((s) => readHeads(s, () => {
         s.end('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nall of it');
       }));
-      const multi = new Multi();
+      const multi = impl.make();
       try {
         let settle!: () => void;
         const got: string[] = [];
@@ -749,7 +750,7 @@ describe('response bodies', function () {
           else if (answers.length === 2) s.end(answers.splice(0).join(''));
         });
       });
-      const multi = new Multi({ pipelining: true });
+      const multi = impl.make({ pipelining: true });
       try {
         const base = `http://127.0.0.1:${server.port}`;
         await multi.add({ url: `${base}/warm` }).done;
@@ -781,7 +782,7 @@ describe('response bodies', function () {
           s.end(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n${i}!`);
         }
       }));
-      const multi = new Multi();
+      const multi = impl.make();
       try {
         const t = multi.add({ url: `http://127.0.0.1:${server.port}/big`, maxBodySize: m - 1 });
         await assert.rejects(t.done, (e: unknown) => {
@@ -810,7 +811,7 @@ describe('response bodies', function () {
           }
         });
       });
-      const multi = new Multi({ pipelining: true });
+      const multi = impl.make({ pipelining: true });
       try {
         const base = `http://127.0.0.1:${server.port}`;
         await multi.add({ url: `${base}/warm` }).done;

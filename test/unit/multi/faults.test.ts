@@ -4,10 +4,11 @@
  * truncated bodies. Every transfer must end exactly once, with the right body or a typed error.
  */
 import assert from 'node:assert/strict';
-import { Multi, type TransferResult } from '../../../src/multi/index.js';
+import type { TransferResult } from '../../../src/multi/index.js';
 import { HiperError } from '../../../src/shared/index.js';
 import { startFaultServer, expectedBody, expectedStatus, type FaultServerOptions } from '../../helpers/fault-server.js';
 import { mulberry32 } from '../../helpers/prng.js';
+import { IMPLEMENTATIONS } from './implementations.js';
 
 /** Errors a transfer may end with when the server misbehaves on purpose. */
 const ALLOWED = new Set(['ERR_PIPELINE_ABORTED', 'ERR_CONNECTION_CLOSED', 'ERR_HTTP_PARSE', 'ERR_ABORTED']);
@@ -32,13 +33,15 @@ const PROFILES: Profile[] = [
   { name: 'all faults, with removals, pipelining', server: { closeAfter: [1, 8], connectionCloseRate: 0.1, closeDelimitedRate: 0.05, truncateRate: 0.05, split: 'random' }, multi: { pipelining: true, maxPipelineLength: 5, maxConnectionsPerHost: 2 }, seeds: 12, transfers: 40, removeRate: 0.1 },
 ];
 
-describe('Multi under injected faults (seeded)', function () {
+for (const impl of IMPLEMENTATIONS) describe(`${impl.name} under injected faults (seeded)`, function () {
   this.timeout(60_000);
   for (const p of PROFILES) {
-    it(`${p.name}: ${p.seeds} seeds × ${p.transfers} transfers end exactly once`, async () => {
-      for (let seed = 1; seed <= p.seeds; seed++) {
+    // Against a ShardedMulti, half the seeds: the added test time stays small.
+    const seeds = impl.sharded ? Math.ceil(p.seeds / 2) : p.seeds;
+    it(`${p.name}: ${seeds} seeds × ${p.transfers} transfers end exactly once`, async () => {
+      for (let seed = 1; seed <= seeds; seed++) {
         const server = await startFaultServer({ seed, ...p.server });
-        const multi = new Multi(p.multi);
+        const multi = impl.make(p.multi);
         const rng = mulberry32(seed * 7919);
         try {
           const paths = Array.from({ length: p.transfers }, () => rng.chance(0.1) ? '/status/204' : `/body/${rng.int(1, 1000)}/${rng.int(0, p.maxBody ?? 20_000)}`);

@@ -3,13 +3,13 @@ import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
 import dc from 'node:diagnostics_channel';
-import { Multi } from '../../../src/multi/index.js';
-import type { TransferResult } from '../../../src/multi/index.js';
+import type { MultiApi, TransferResult } from '../../../src/multi/index.js';
 import { connect } from '../../../src/connect/index.js';
 import { HiperError, type AddressRecord } from '../../../src/shared/index.js';
 import { code } from '../../helpers/expect-code.js';
 import { startFaultServer, expectedBody, type FaultServer } from '../../helpers/fault-server.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
+import { IMPLEMENTATIONS, itMultiOnly as multiOnly } from './implementations.js';
 
 
 /** A raw server answering each request with `respond(socket, index, requestLine)`, index counted across connections. */
@@ -42,8 +42,10 @@ async function rawServer(respond: (socket: net.Socket, index: number, line: stri
   return state;
 }
 
-describe('Multi', function () {
+for (const impl of IMPLEMENTATIONS) describe(impl.name, function () {
   this.timeout(20_000);
+  /** Tests that inject a clock, connector, resolver or chooser, or subscribe to this thread's diagnostics channels: Multi only. */
+  const itMultiOnly = multiOnly(impl);
   let server: FaultServer;
   let base: string;
   before(async () => {
@@ -64,7 +66,7 @@ describe('Multi', function () {
     ];
     for (const c of cases) {
       it(c.name, async () => {
-        const multi = new Multi();
+        const multi = impl.make();
         const r = await multi.add({ url: base + c.path, ...(c.method ? { method: c.method } : {}), ...(c.body ? { body: c.body } : {}) }).done;
         assert.equal(r.status, c.status);
         assert.deepEqual(r.body, c.bodyOf ? expectedBody(c.bodyOf) : Buffer.alloc(0));
@@ -76,7 +78,7 @@ describe('Multi', function () {
     }
 
     it('streams body slices to onData and keeps the result body empty', async () => {
-      const multi = new Multi();
+      const multi = impl.make();
       const slices: Buffer[] = [];
       let head: unknown;
       const r = await multi.add({ url: `${base}/size/300000`, onData: (b) => slices.push(b), onHeaders: (h) => { head = h; } }).done;
@@ -88,7 +90,7 @@ describe('Multi', function () {
     });
 
     it('gives timings in order and the connection trace to the transfer that opened it', async () => {
-      const multi = new Multi();
+      const multi = impl.make();
       const first = await multi.add({ url: `${base}/size/10` }).done;
       const second = await multi.add({ url: `${base}/size/10` }).done;
       const t = first.info.timings;
@@ -115,9 +117,13 @@ describe('Multi', function () {
       ['bad interface spec', { url: 'http://127.0.0.1/', interface: 'if!' }, 'ERR_INVALID_INTERFACE_SPEC'],
       ['onData not a function', { url: 'http://127.0.0.1/', onData: 1 }, 'ERR_INVALID_ARGUMENT'],
     ];
+    let multi: MultiApi;
+    before(() => {
+      multi = impl.make();
+    });
+    after(() => multi.close());
     for (const [name, options, expected] of cases) {
       it(name, () => {
-        const multi = new Multi();
         assert.throws(() => multi.add(options as never), code(expected));
         assert.equal(multi.stats().transfersRunning, 0);
       });
@@ -130,14 +136,14 @@ describe('Multi', function () {
       ['an unknown option', { maxPipeline: 3 }],
     ];
     for (const [name, options] of multiCases) {
-      it(`new Multi: ${name}`, () => assert.throws(() => new Multi(options as never), code('ERR_INVALID_ARGUMENT')));
+      it(`new Multi: ${name}`, () => assert.throws(() => impl.make(options as never), code('ERR_INVALID_ARGUMENT')));
     }
   });
 
   describe('connections', () => {
     it('leader queueing: 50 transfers added at once with pipelining open one connection', async () => {
       const s = await startFaultServer({ seed: 11 });
-      const multi = new Multi({ pipelining: true, maxPipelineLength: 100 });
+      const multi = impl.make({ pipelining: true, maxPipelineLength: 100 });
       const paths = Array.from({ length: 50 }, (_, i) => `/size/${i * 37}`);
       const results = await Promise.all(paths.map((p) => multi.add({ url: `http://127.0.0.1:${s.port}${p}` }).done));
       results.forEach((r, i) => assert.deepEqual(r.body, expectedBody(paths[i]!)));
@@ -151,7 +157,7 @@ describe('Multi', function () {
 
     it('without pipelining, transfers spread over up to maxConnectionsPerHost connections', async () => {
       const s = await startFaultServer({ seed: 12 });
-      const multi = new Multi({ maxConnectionsPerHost: 3 });
+      const multi = impl.make({ maxConnectionsPerHost: 3 });
       const results = await Promise.all(Array.from({ length: 12 }, () => multi.add({ url: `http://127.0.0.1:${s.port}/size/5000` }).done));
       assert.equal(s.stats.connections, 3);
       assert.ok(results.every((r) => r.info.pipelinePosition === 0));
@@ -161,7 +167,7 @@ describe('Multi', function () {
 
     it('a full pipeline makes the next transfer open a new connection; the total limit holds', async () => {
       const s = await startFaultServer({ seed: 13 });
-      const multi = new Multi({ pipelining: true, maxPipelineLength: 4, maxConnections: 2 });
+      const multi = impl.make({ pipelining: true, maxPipelineLength: 4, maxConnections: 2 });
       const results = await Promise.all(Array.from({ length: 40 }, (_, i) => multi.add({ url: `http://127.0.0.1:${s.port}/size/${i}` }).done));
       results.forEach((r, i) => assert.deepEqual(r.body, expectedBody(`/size/${i}`)));
       assert.equal(s.stats.connections, 2);
@@ -172,7 +178,7 @@ describe('Multi', function () {
 
     it('only GET and HEAD are pipelined: a POST waits for an idle connection', async () => {
       const s = await startFaultServer({ seed: 14 });
-      const multi = new Multi({ pipelining: true, maxPipelineLength: 10, maxConnectionsPerHost: 1 });
+      const multi = impl.make({ pipelining: true, maxPipelineLength: 10, maxConnectionsPerHost: 1 });
       const url = `http://127.0.0.1:${s.port}/size/100`;
       const ts = [multi.add({ url }), multi.add({ url }), multi.add({ url, method: 'POST', body: 'x' }), multi.add({ url })];
       const results = await Promise.all(ts.map((t) => t.done));
@@ -183,7 +189,7 @@ describe('Multi', function () {
     });
 
     it('connections with different egress (local address) are never shared', async () => {
-      const multi = new Multi({ pipelining: true });
+      const multi = impl.make({ pipelining: true });
       const a = await multi.add({ url: `${base}/size/1`, localAddress: '127.0.0.1' }).done;
       const b = await multi.add({ url: `${base}/size/1`, localAddress: '127.0.0.2' }).done;
       const c = await multi.add({ url: `${base}/size/1`, localAddress: '127.0.0.2' }).done;
@@ -194,12 +200,12 @@ describe('Multi', function () {
       await multi.close();
     });
 
-    it('two host names on one address share a plain-http connection (resolved first)', async () => {
+    itMultiOnly('two host names on one address share a plain-http connection (resolved first)', async () => {
       const resolver = async (host: string): Promise<AddressRecord[]> => {
         assert.ok(host === 'a.test' || host === 'b.test', host);
         return [{ address: '127.0.0.1', family: 4, source: 'pinned' }];
       };
-      const multi = new Multi({ resolver });
+      const multi = impl.make({ resolver });
       const a = await multi.add({ url: `http://a.test:${server.port}/size/2` }).done;
       const b = await multi.add({ url: `http://b.test:${server.port}/size/3` }).done;
       assert.equal(b.info.connectionId, a.info.connectionId);
@@ -208,9 +214,9 @@ describe('Multi', function () {
       await multi.close();
     });
 
-    it('when the leader fails to connect, the waiting transfers move on to a new connection', async () => {
+    itMultiOnly('when the leader fails to connect, the waiting transfers move on to a new connection', async () => {
       let calls = 0;
-      const multi = new Multi({
+      const multi = impl.make({
         pipelining: true,
         maxPipelineLength: 20,
         connector: async (o) => {
@@ -226,9 +232,9 @@ describe('Multi', function () {
       await multi.close();
     });
 
-    it('an idle connection is closed after maxIdleTime (injected clock) and counted', async () => {
+    itMultiOnly('an idle connection is closed after maxIdleTime (injected clock) and counted', async () => {
       const clock = new FakeClock();
-      const multi = new Multi({ clock, maxIdleTime: 5000 });
+      const multi = impl.make({ clock, maxIdleTime: 5000 });
       await multi.add({ url: `${base}/size/1` }).done;
       assert.equal(multi.stats().connectionsIdle, 1);
       assert.equal(multi.timeout(), 5000);
@@ -240,7 +246,7 @@ describe('Multi', function () {
 
     it('a connection receiving a body over the penalty size takes no more pipelined requests', async () => {
       const s = await startFaultServer({ seed: 15, chunkedRate: 0 });
-      const multi = new Multi({ pipelining: true, maxPipelineLength: 10, pipelinePenaltySize: 100_000 });
+      const multi = impl.make({ pipelining: true, maxPipelineLength: 10, pipelinePenaltySize: 100_000 });
       const big = multi.add({ url: `http://127.0.0.1:${s.port}/size/3000000` });
       const small = multi.add({ url: `http://127.0.0.1:${s.port}/size/10` });
       const [b, sm] = await Promise.all([big.done, small.done]);
@@ -250,9 +256,9 @@ describe('Multi', function () {
       await s.close();
     });
 
-    it('a custom chooser sees the candidates and can send a transfer to a new connection', async () => {
+    itMultiOnly('a custom chooser sees the candidates and can send a transfer to a new connection', async () => {
       const seen: number[] = [];
-      const multi = new Multi({
+      const multi = impl.make({
         pipelining: true,
         maxPipelineLength: 10,
         chooseConnection: (candidates, canOpen) => {
@@ -272,7 +278,7 @@ describe('Multi', function () {
   describe('ending exactly once', () => {
     it('remove() ends a transfer with ERR_ABORTED, mid-pipeline, and the others stay byte-exact', async () => {
       const s = await startFaultServer({ seed: 21, split: 'random' });
-      const multi = new Multi({ pipelining: true, maxPipelineLength: 10 });
+      const multi = impl.make({ pipelining: true, maxPipelineLength: 10 });
       const paths = Array.from({ length: 10 }, (_, i) => `/body/${i}/${1000 + i * 500}`);
       const ts = paths.map((p) => multi.add({ url: `http://127.0.0.1:${s.port}${p}` }));
       multi.remove(ts[3]!);
@@ -294,7 +300,7 @@ describe('Multi', function () {
 
     it('a connection closing with requests outstanding: unanswered GETs are retried once on a new connection', async () => {
       const s = await startFaultServer({ seed: 22, closeAfter: 5 });
-      const multi = new Multi({ pipelining: true, maxPipelineLength: 10, maxConnectionsPerHost: 1 });
+      const multi = impl.make({ pipelining: true, maxPipelineLength: 10, maxConnectionsPerHost: 1 });
       const paths = Array.from({ length: 9 }, (_, i) => `/size/${i + 1}`);
       const results = await Promise.all(paths.map((p) => multi.add({ url: `http://127.0.0.1:${s.port}${p}` }).done));
       results.forEach((r, i) => assert.deepEqual(r.body, expectedBody(paths[i]!)));
@@ -307,7 +313,7 @@ describe('Multi', function () {
 
     it('a server that answers one request per connection: every GET comes through, each retry counting the progress since', async () => {
       const s = await startFaultServer({ seed: 23, closeAfter: 1 });
-      const multi = new Multi({ pipelining: true, maxPipelineLength: 10, maxConnectionsPerHost: 1 });
+      const multi = impl.make({ pipelining: true, maxPipelineLength: 10, maxConnectionsPerHost: 1 });
       const ts = Array.from({ length: 4 }, (_, i) => multi.add({ url: `http://127.0.0.1:${s.port}/size/${i}` }));
       const results = await Promise.all(ts.map((t) => t.done));
       assert.deepEqual(results.map((r) => r.info.tries), [1, 2, 3, 4]);
@@ -317,7 +323,7 @@ describe('Multi', function () {
 
     it('a server that never answers: the GET is sent twice, then ERR_PIPELINE_ABORTED naming the tries', async () => {
       const raw = await rawServer((socket) => socket.destroy());
-      const multi = new Multi();
+      const multi = impl.make();
       await assert.rejects(multi.add({ url: `http://127.0.0.1:${raw.port}/` }).done, (err: unknown) => {
         code('ERR_PIPELINE_ABORTED')(err);
         assert.equal((err as HiperError).details.tries, 2);
@@ -331,7 +337,7 @@ describe('Multi', function () {
 
     it('maxTries bounds the sends even while the server makes progress', async () => {
       const s = await startFaultServer({ seed: 23, closeAfter: 1 });
-      const multi = new Multi({ pipelining: true, maxPipelineLength: 10, maxConnectionsPerHost: 1, maxTries: 2 });
+      const multi = impl.make({ pipelining: true, maxPipelineLength: 10, maxConnectionsPerHost: 1, maxTries: 2 });
       const settled = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => multi.add({ url: `http://127.0.0.1:${s.port}/size/${i}` }).done));
       assert.deepEqual(settled.map((r) => r.status === 'fulfilled' ? r.value.info.tries : (r.reason as HiperError).code), [1, 2, 'ERR_PIPELINE_ABORTED', 'ERR_PIPELINE_ABORTED']);
       await multi.close();
@@ -340,7 +346,7 @@ describe('Multi', function () {
 
     it('a POST whose connection closes before any answer is not retried (ERR_CONNECTION_CLOSED)', async () => {
       const raw = await rawServer((socket) => socket.destroy());
-      const multi = new Multi();
+      const multi = impl.make();
       await assert.rejects(multi.add({ url: `http://127.0.0.1:${raw.port}/`, method: 'POST', body: 'x' }).done, code('ERR_CONNECTION_CLOSED'));
       assert.equal(raw.connections, 1);
       await multi.close();
@@ -349,7 +355,7 @@ describe('Multi', function () {
 
     it('a malformed response is ERR_HTTP_PARSE; the connection is closed, never reused', async () => {
       const raw = await rawServer((socket, index) => socket.write(index === 0 ? 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab' : 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
-      const multi = new Multi();
+      const multi = impl.make();
       await assert.rejects(multi.add({ url: `http://127.0.0.1:${raw.port}/` }).done, (e: unknown) => code('ERR_HTTP_PARSE')(e) && (e as HiperError).details.reason === 'conflicting-content-length');
       const r = await multi.add({ url: `http://127.0.0.1:${raw.port}/` }).done;
       assert.equal(String(r.body), 'ok');
@@ -360,7 +366,7 @@ describe('Multi', function () {
 
     it('data with no request outstanding closes that connection and reaches no transfer', async () => {
       const raw = await rawServer((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'));
-      const multi = new Multi();
+      const multi = impl.make();
       const r = await multi.add({ url: `http://127.0.0.1:${raw.port}/` }).done;
       assert.equal(String(r.body), 'ok');
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -369,10 +375,10 @@ describe('Multi', function () {
       await raw.close();
     });
 
-    it('a transfer timeout (one heap, injected clock) ends only that transfer', async () => {
+    itMultiOnly('a transfer timeout (one heap, injected clock) ends only that transfer', async () => {
       const raw = await rawServer(() => {});
       const clock = new FakeClock();
-      const multi = new Multi({ clock });
+      const multi = impl.make({ clock });
       const t = multi.add({ url: `http://127.0.0.1:${raw.port}/`, timeout: 1000 });
       assert.equal(multi.timeout(), 1000);
       clock.advance(1000);
@@ -381,10 +387,10 @@ describe('Multi', function () {
       await raw.close();
     });
 
-    it('a low-speed limit (curl --speed-limit/--speed-time) ends a stalled transfer', async () => {
+    itMultiOnly('a low-speed limit (curl --speed-limit/--speed-time) ends a stalled transfer', async () => {
       const raw = await rawServer((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc'));
       const clock = new FakeClock();
-      const multi = new Multi({ clock });
+      const multi = impl.make({ clock });
       const t = multi.add({ url: `http://127.0.0.1:${raw.port}/`, lowSpeed: { bytes: 10, seconds: 2 } });
       await new Promise<void>((resolve) => { const poll = (): void => { if (t.info.sizeDownload > 0) resolve(); else setTimeout(poll, 5); }; poll(); });
       clock.advance(2000);
@@ -393,10 +399,10 @@ describe('Multi', function () {
       await raw.close();
     });
 
-    it('a low-speed limit does not end a transfer that its own reader holds (an onData promise pending)', async () => {
+    itMultiOnly('a low-speed limit does not end a transfer that its own reader holds (an onData promise pending)', async () => {
       const raw = await rawServer((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabc'));
       const clock = new FakeClock();
-      const multi = new Multi({ clock });
+      const multi = impl.make({ clock });
       let release!: () => void;
       const reading = new Promise<void>((r) => (release = r));
       let first!: () => void;
@@ -413,7 +419,7 @@ describe('Multi', function () {
       await raw.close();
     });
 
-    it('publishes transfer start, headers and done / error on diagnostics channels', async () => {
+    itMultiOnly('publishes transfer start, headers and done / error on diagnostics channels', async () => {
       const seen: string[] = [];
       const names = ['start', 'headers', 'done', 'error'];
       const subscribers = names.map((n) => {
@@ -422,7 +428,7 @@ describe('Multi', function () {
         return fn;
       });
       try {
-        const multi = new Multi();
+        const multi = impl.make();
         await multi.add({ url: `${base}/size/1` }).done;
         await assert.rejects(multi.add({ url: 'http://127.0.0.1:1/' }).done);
         await multi.close();
@@ -434,7 +440,7 @@ describe('Multi', function () {
 
     it('close() ends every running transfer with ERR_ABORTED', async () => {
       const raw = await rawServer(() => {});
-      const multi = new Multi();
+      const multi = impl.make();
       const ts = [multi.add({ url: `http://127.0.0.1:${raw.port}/a` }), multi.add({ url: `http://127.0.0.1:${raw.port}/b` })];
       await multi.close();
       for (const t of ts) await assert.rejects(t.done, code('ERR_ABORTED'));
@@ -443,7 +449,7 @@ describe('Multi', function () {
     });
 
     it('a throwing onData ends its own transfer only', async () => {
-      const multi = new Multi({ pipelining: true });
+      const multi = impl.make({ pipelining: true });
       const bad = multi.add({ url: `${base}/size/10`, onData: () => { throw new Error('no thanks'); } });
       const good = multi.add({ url: `${base}/size/20` });
       await assert.rejects(bad.done, code('ERR_ABORTED'));
@@ -457,7 +463,7 @@ describe('Multi', function () {
     srv.listen(0, '127.0.0.1');
     await once(srv, 'listening');
     const port = (srv.address() as net.AddressInfo).port;
-    const multi = new Multi({ pipelining: true, maxPipelineLength: 50 });
+    const multi = impl.make({ pipelining: true, maxPipelineLength: 50 });
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => multi.add({ url: `http://127.0.0.1:${port}/${i}` }).done));
     results.forEach((r, i) => assert.equal(String(r.body), `/${i}`));
     assert.equal(multi.stats().connectionsOpened, 1);

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { Multi } from '../../../src/multi/index.js';
+import { IMPLEMENTATIONS } from './implementations.js';
 import type { HiperError } from '../../../src/shared/index.js';
 
-describe('Multi: timeouts free the connection they held', function () {
+for (const impl of IMPLEMENTATIONS) describe(`${impl.name}: timeouts free the connection they held`, function () {
   let server: http.Server;
   let origin: string;
   const connections: number[] = [];
@@ -30,7 +30,7 @@ describe('Multi: timeouts free the connection they held', function () {
   });
 
   it('a pipelined response stalls and times out: the two behind it complete on a new connection right after, later ones unaffected', async () => {
-    const multi = new Multi({ pipelining: true, maxPipelineLength: 5, maxConnectionsPerHost: 1 });
+    const multi = impl.make({ pipelining: true, maxPipelineLength: 5, maxConnectionsPerHost: 1 });
     try {
       // A first answer makes the connection pipelinable.
       assert.equal((await multi.add({ url: `${origin}/warm` }).done).info.connectionId, 1);
