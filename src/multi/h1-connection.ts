@@ -9,7 +9,7 @@ import { HiperError } from '../shared/errors.js';
 import { remoteOf, type KeptTrace } from './kept-trace.js';
 import { drainOrClose, pumpBody, type UploadSink } from './body/upload.js';
 import { ResponseParser } from './h1/parser.js';
-import { writeEncoded } from './h1/writer.js';
+import { writeBatch, writeEncoded } from './h1/writer.js';
 import type { ParserLimits, ResponseHandler, ResponseHead } from './h1/types.js';
 import type { ConnectionOwner, PooledConnection } from './pooled-connection.js';
 import { httpVersionOf, type TransferImpl } from './transfer.js';
@@ -30,6 +30,9 @@ const KEEP_ALIVE_MARGIN = 1000;
 
 /** HTTP/1.1 marks nothing unprocessed: a request written may have been acted on. */
 const NONE: ReadonlySet<TransferImpl> = new Set();
+
+const flushOutbox = (c: H1Connection): void => c.flush();
+
 
 export class H1Connection implements PooledConnection, ResponseHandler {
   readonly id: number;
@@ -69,6 +72,15 @@ export class H1Connection implements PooledConnection, ResponseHandler {
   private reportPending = false;
   /** Why it closed, when it was not a plain end. */
   private cause: HiperError | undefined;
+  /**
+   * The heads and whole bodies of the requests sent in this tick, in order: written together once the
+   * tick's callbacks and promise reactions have run (one write for a pipeline refilled by many of them).
+   */
+  private readonly outbox: Buffer[] = [];
+  private outboxBytes = 0;
+  /** Requests in the outbox: the last ones of the pipeline. */
+  private outboxRequests = 0;
+  private flushScheduled = false;
 
   constructor({ id, socket, trace, owner, limits }: H1ConnectionOptions) {
     this.id = id;
@@ -101,8 +113,42 @@ export class H1Connection implements PooledConnection, ResponseHandler {
     this.pipeline.push(t);
     this.requests++;
     t.sent(this, position, reused);
-    writeEncoded(this.socket, t.request.h1());
-    if (t.request.source !== undefined) this.upload(t);
+    const { head, body } = t.request.h1();
+    if (t.request.source !== undefined) {
+      // A streamed body follows its head at once, written by the upload as it is read.
+      this.flush();
+      writeEncoded(this.socket, { head, body });
+      this.upload(t);
+      return;
+    }
+    this.outbox.push(head);
+    this.outboxBytes += head.length;
+    for (const b of body) {
+      this.outbox.push(b);
+      this.outboxBytes += b.length;
+    }
+    this.outboxRequests++;
+    this.flushSoon();
+  }
+
+  /**
+   * Schedules the outbox's write for the end of this tick. Nothing waits longer: a pipelined request
+   * held back for a fuller write would cost a round trip on a slow link.
+   */
+  private flushSoon(): void {
+    if (this.flushScheduled || this.outboxRequests === 0) return;
+    this.flushScheduled = true;
+    process.nextTick(flushOutbox, this);
+  }
+
+  /** Writes the outbox as one write; nothing once the socket is gone (its requests are reported unanswered). */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.outboxRequests === 0) return;
+    if (!this.closed && !this.socket.destroyed) writeBatch(this.socket, this.outbox, this.outboxBytes);
+    this.outbox.length = 0;
+    this.outboxBytes = 0;
+    this.outboxRequests = 0;
   }
 
   /** Sends a streamed request body after its head, with backpressure; a failure of its source ends the transfer and the connection. */
@@ -314,6 +360,10 @@ export class H1Connection implements PooledConnection, ResponseHandler {
 
   /** The connection is gone: the response cut off fails, the unanswered go back to the owner. */
   private report(): void {
+    // What the outbox held was never written: those requests are among the unanswered.
+    this.outbox.length = 0;
+    this.outboxBytes = 0;
+    this.outboxRequests = 0;
     const unanswered = this.pipeline.splice(0);
     const first = unanswered[0];
     if (first !== undefined && first.responseStarted) {

@@ -103,19 +103,54 @@ function identity(v: object): string {
 /** The egress options that make a connection what it is (the attempt delay does not). */
 const POOL_KEYS = EGRESS_KEYS.filter((k) => k !== 'happyEyeballsDelay');
 
+/** Buffers, functions and class instances by identity; plain objects and arrays by content. */
+function byIdentity(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = key === '' ? value : this[key];
+  if (typeof raw === 'function' || Buffer.isBuffer(raw)) return identity(raw as object);
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && Object.getPrototypeOf(raw) !== Object.prototype) return identity(raw);
+  return value;
+}
+
+/**
+ * The key of one object-valued option (a TLS object, an interface list, socket options), made once per
+ * object: an options object handed to add() is taken as it is then, like node:tls takes a context's options.
+ */
+const objectKeys = new WeakMap<object, string>();
+function objectKey(v: object): string {
+  let key = objectKeys.get(v);
+  if (key === undefined) objectKeys.set(v, (key = typeof v === 'function' ? identity(v) : JSON.stringify(v, byIdentity)));
+  return key;
+}
+
+/** One option's part of a key, self-delimiting: strings carry their length, the rest cannot hold a ','. */
+function partKey(v: unknown): string {
+  switch (typeof v) {
+    case 'undefined': return 'u,';
+    case 'string': return `s${v.length}:${v},`;
+    case 'number': case 'boolean': case 'bigint': return `${typeof v === 'number' ? 'n' : typeof v === 'boolean' ? 'b' : 'i'}${String(v)},`;
+    default: return v === null ? 'l,' : `o${objectKey(v as object)},`;
+  }
+}
+
 /**
  * The egress part of a pool key: connections made with different egress options (or, for https,
- * different TLS settings) are never shared. '' when none is set, the common case.
+ * different TLS settings) are never shared. '' when none is set, the common case. Nothing is serialised
+ * per transfer: object-valued options are keyed once per object (objectKey).
  */
 export function egressKey(o: TransferOptions, tls: object | undefined): string {
-  let any = tls !== undefined;
+  let any = false;
   for (const k of POOL_KEYS) if (o[k] !== undefined) any = true;
-  if (!any) return '';
-  const parts = [...POOL_KEYS.map((k) => o[k]), tls];
-  return JSON.stringify(parts, function (this: Record<string, unknown>, key: string, value: unknown) {
-    const raw = key === '' ? value : this[key];
-    if (typeof raw === 'function' || Buffer.isBuffer(raw)) return identity(raw as object);
-    if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && Object.getPrototypeOf(raw) !== Object.prototype) return identity(raw);
-    return value;
-  });
+  if (!any) return tls === undefined ? '' : tlsOnlyKey(tls);
+  let key = '';
+  for (const k of POOL_KEYS) key += partKey(o[k]);
+  return tls === undefined ? key : key + partKey(tls);
+}
+
+/** No egress option set, only TLS settings (the common https case): one key per TLS object. */
+const NO_EGRESS = POOL_KEYS.map(() => 'u,').join('');
+const tlsOnlyKeys = new WeakMap<object, string>();
+function tlsOnlyKey(tls: object): string {
+  let key = tlsOnlyKeys.get(tls);
+  if (key === undefined) tlsOnlyKeys.set(tls, (key = NO_EGRESS + partKey(tls)));
+  return key;
 }

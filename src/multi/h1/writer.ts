@@ -1,6 +1,7 @@
 /**
  * HTTP/1.1 request writer: encodes a checked request's head (request-check.ts), and writes head and
- * body Buffers to the socket as one corked batch (one writev), never concatenating or copying the body.
+ * body Buffers to the socket as one corked batch (one writev), never concatenating or copying the body;
+ * a batch of heads only (pipelined GETs) is joined into one Buffer and written once.
  */
 import type { Socket } from 'node:net';
 import { checkRequest, type CheckedRequest } from './request-check.js';
@@ -81,6 +82,24 @@ export function writeEncoded(socket: Socket, { head, body }: EncodedRequest): bo
   socket.cork();
   let ok = socket.write(head);
   for (const b of body) ok = socket.write(b);
+  socket.uncork();
+  return ok;
+}
+
+/** Up to this many bytes, a batch is joined into one Buffer (a copy) rather than handed over as a writev. */
+const JOIN_MAX = 16 * 1024;
+
+/**
+ * Writes the chunks of one or more requests (heads and whole bodies, in order) as one write: small
+ * ones joined, the rest inside one cork()/uncork() (a single writev that takes the Buffers as given).
+ * Returns what the last socket.write returned.
+ */
+export function writeBatch(socket: Socket, chunks: readonly Buffer[], bytes: number): boolean {
+  if (chunks.length === 1) return socket.write(chunks[0]!);
+  if (bytes <= JOIN_MAX) return socket.write(Buffer.concat(chunks as Buffer[], bytes));
+  socket.cork();
+  let ok = true;
+  for (const c of chunks) ok = socket.write(c);
   socket.uncork();
   return ok;
 }
