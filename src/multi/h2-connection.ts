@@ -49,6 +49,20 @@ export interface H2ConnectionOptions {
   limits?: H2Limits | undefined;
 }
 
+/** Methods whose streams node:http2 ends with their HEADERS unless told otherwise (its own default). */
+const ENDED_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE']);
+const END_STREAM = Object.freeze({ endStream: true });
+const OPEN_STREAM = Object.freeze({ endStream: false });
+
+/**
+ * The options of session.request(): none when node:http2's default for the method already says whether
+ * the HEADERS end the stream (node:http2 copies and validates an options object on every request).
+ */
+function streamOptions(method: string, endStream: boolean): { endStream: boolean } | undefined {
+  if (endStream === ENDED_BY_DEFAULT.has(method)) return undefined;
+  return endStream ? END_STREAM : OPEN_STREAM;
+}
+
 export class H2Connection implements PooledConnection, StreamOwner {
   readonly id: number;
   readonly socket: TLSSocket;
@@ -147,7 +161,6 @@ export class H2Connection implements PooledConnection, StreamOwner {
       t.fail(new HiperError('ERR_CONNECTION_CLOSED', `connection ${this.id} to ${this.remote()} is closed; ${t.info.url} was not sent`, { input: t.info.url }));
       return;
     }
-    const headers = h2RequestHeaders(t);
     const seq = ++this.seq;
     if (this.closing) {
       // GOAWAY seen (or closing): the request never leaves; the owner gets it back with the others.
@@ -161,7 +174,7 @@ export class H2Connection implements PooledConnection, StreamOwner {
     const rec: StreamRecord = { conn: this, t, seq, stream: undefined as unknown as ClientHttp2Stream, state: 'sent', endStream: false, refusedOnce: false, informational: 0 };
     this.streams.set(t, rec);
     t.sent(this, position, reused);
-    this.openStream(rec, headers);
+    this.openStream(rec, h2RequestHeaders(t));
   }
 
   /** Only the line of the unanswered: a stream's record stops delivering once abandoned. */
@@ -196,9 +209,10 @@ export class H2Connection implements PooledConnection, StreamOwner {
 
   private openStream(rec: StreamRecord, headers: OutgoingHttpHeaders): void {
     const body = rec.t.request.body;
+    const endStream = body.length === 0 && rec.t.request.source === undefined;
     let stream: ClientHttp2Stream;
     try {
-      stream = this.session.request(headers, { endStream: body.length === 0 && rec.t.request.source === undefined });
+      stream = this.session.request(headers, streamOptions(rec.t.method, endStream));
     } catch (err) {
       this.streams.delete(rec.t);
       const code = errnoCode(err) ?? '';
@@ -215,7 +229,9 @@ export class H2Connection implements PooledConnection, StreamOwner {
       return;
     }
     watchStream(stream, rec);
-    if (body.length > 0) {
+    if (body.length === 1) {
+      stream.end(body[0]);
+    } else if (body.length > 0) {
       stream.cork();
       for (const b of body) stream.write(b);
       stream.uncork();

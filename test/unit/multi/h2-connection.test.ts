@@ -211,6 +211,41 @@ describe('H2Connection', function () {
     }
   });
 
+  describe('END_STREAM on the request HEADERS exactly when there is no body, whatever node:http2 assumes of the method', () => {
+    /** Answers with whether the HEADERS ended the stream, and the request body back. */
+    const endSeen: Handler = (stream) => {
+      const ended = stream.endAfterHeaders;
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        stream.respond({ ':status': 200, 'x-end-after-headers': String(ended) });
+        stream.end(Buffer.concat(chunks));
+      });
+    };
+    const cases: Array<{ method: string; body?: string | Buffer[]; ended: boolean }> = [
+      { method: 'GET', ended: true },
+      { method: 'DELETE', ended: true },
+      { method: 'POST', ended: true },
+      { method: 'OPTIONS', ended: true },
+      { method: 'GET', body: 'query', ended: false },
+      { method: 'DELETE', body: [Buffer.from('one buffer')], ended: false },
+      { method: 'POST', body: [Buffer.from('two '), Buffer.from('buffers')], ended: false },
+      { method: 'PUT', body: 'text', ended: false },
+    ];
+    for (const c of cases) {
+      it(`${c.method} ${c.body === undefined ? 'without a body' : `with ${typeof c.body === 'string' ? 'a string' : `${c.body.length} Buffer(s)`}`}: END_STREAM ${c.ended}`, async () => {
+        const { conn, base } = await setup(endSeen);
+        const t = makeTransfer({ url: `${base}/e`, method: c.method, ...(c.body !== undefined ? { body: c.body } : {}) });
+        conn.send(t);
+        const r = await t.done;
+        assert.equal(r.status, 200);
+        assert.equal(r.headers.find(([n]) => n === 'x-end-after-headers')?.[1], String(c.ended));
+        const expected = c.body === undefined ? '' : Array.isArray(c.body) ? Buffer.concat(c.body).toString() : c.body;
+        assert.equal(r.body.toString(), expected);
+      });
+    }
+  });
+
   it('trailers reach the transfer', async () => {
     const { conn, base } = await setup((stream) => {
       stream.respond({ ':status': 200 }, { waitForTrailers: true });
