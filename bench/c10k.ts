@@ -67,5 +67,19 @@ export async function benchC10k(server: { name: string; port: number; nofile: No
       out.skipped.push({ name: kind, reason: (e as Error).message, failed: true });
     }
   }
+  const vsNet = rssAgainstNet(out);
+  if (vsNet) log(`  RSS per idle connection at ${vsNet.idle} idle: hiper ${(vsNet.hiper / 1024).toFixed(1)} KiB, a bare net.Socket ${(vsNet.net / 1024).toFixed(1)} KiB (${(vsNet.hiper / vsNet.net).toFixed(2)}x)`);
   return out;
+}
+
+/** hiper's RSS per idle connection and a bare net.Socket's, at the largest level both reached. */
+export function rssAgainstNet(r: C10kResult): { idle: number; hiper: number; net: number } | undefined {
+  const top = (kind: ClientKind) => {
+    const levels = r.clients.find((c) => c.kind === kind)?.levels ?? [];
+    return levels[levels.length - 1];
+  };
+  const hiper = top('hiper');
+  const net = top('net');
+  if (hiper === undefined || net === undefined || hiper.idle !== net.idle || net.rssPerIdle <= 0) return undefined;
+  return { idle: hiper.idle, hiper: hiper.rssPerIdle, net: net.rssPerIdle };
 }

@@ -1,4 +1,4 @@
-/** The large-body and download sections as tables, and the download's target. */
+/** The large-body and download sections as tables, and their targets. */
 import { sizeLabel } from './body.js';
 import { ratio, withSpread, type Table } from './table.js';
 import type { DownloadFigures, DownloadResult, LargeBodyFigures, LargeBodyResult, Results, Skip, Target } from './results.js';
@@ -77,6 +77,24 @@ export function largeBodyTables(results: LargeBodyResult[]): Table[] {
     });
   }
   return tables;
+}
+
+/**
+ * Buffered bodies: hiper's CPU per MiB at most undici's `body.arrayBuffer()`, for every size, server and
+ * connection count measured (the worst ratio decides).
+ */
+export function largeBodyTarget(results: LargeBodyResult[]): Target | undefined {
+  const buffered = results.filter((r) => r.read === 'buffer');
+  if (buffered.length === 0) return undefined;
+  const goal = 'buffered bodies (1 MiB, 16 MiB): hiper CPU per MiB ≤ undici body.arrayBuffer()';
+  const ratios = buffered.flatMap((r) => {
+    const h = client(r, 'hiper buffer')?.cpuUsPerMiB.median;
+    const u = client(r, 'undici buffer')?.cpuUsPerMiB.median;
+    return h !== undefined && u ? [{ r, x: h / u }] : [];
+  });
+  if (ratios.length === 0) return { goal, measured: 'hiper or undici not measured', met: undefined };
+  const measured = ratios.map(({ r, x }) => `${sizeLabel(r.bodyBytes)} ×${r.connections} (${r.server}) ${x.toFixed(2)}x`).join(', ');
+  return { goal, measured, met: ratios.length === buffered.length ? ratios.every(({ x }) => x <= 1) : undefined };
 }
 
 const seconds = (f: Figure): Figure => ({ median: f.median / 1000, min: f.min / 1000, max: f.max / 1000, runs: f.runs });

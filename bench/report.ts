@@ -4,7 +4,9 @@ import type { Measured, MeasuredKind, Results, Scenario, ScenarioResult, Skip, T
 import { machineLine } from './machine.js';
 import { sizeLabel } from './body.js';
 import { markdownTable, ratio, withSpread, type Table } from './table.js';
-import { downloadTable, downloadTarget, largeBodyTables } from './large-body-report.js';
+import { downloadTable, downloadTarget, largeBodyTables, largeBodyTarget } from './large-body-report.js';
+import { startTable, startTargets } from './start.js';
+import { rssAgainstNet } from './c10k.js';
 
 export { markdownTable, ratio, textTable, withSpread, type Table } from './table.js';
 
@@ -82,12 +84,13 @@ export function c10kTable(r: Results['c10k']): Table | undefined {
   const levels = [...new Set(r.clients.flatMap((c) => c.levels.map((l) => l.idle)))].sort((a, b) => a - b);
   const first = levels[0];
   const last = levels[levels.length - 1];
+  const net = r.clients.find((c) => c.kind === 'net')?.levels.find((l) => l.idle === last);
   return {
     title: `c10k: µs per sequential request on one connection with N idle keep-alive connections open (${r.server} server); memory growth per idle connection at ${int.format(last ?? 0)}`,
-    headers: ['client', ...levels.map((n) => `${int.format(n)} idle`), `${int.format(last ?? 0)} ÷ ${int.format(first ?? 0)}`, 'RSS per idle', 'JS heap per idle', 'open-file limit'],
+    headers: ['client', ...levels.map((n) => `${int.format(n)} idle`), `${int.format(last ?? 0)} ÷ ${int.format(first ?? 0)}`, 'RSS per idle', 'RSS ÷ net.Socket', 'JS heap per idle', 'open-file limit'],
     rows: r.clients.map((c) => {
       const at = (n: number | undefined) => c.levels.find((l) => l.idle === n);
-      if (c.levels.length === 0) return [c.name, ...levels.map(() => 'skipped'), '–', '–', '–', '–'];
+      if (c.levels.length === 0) return [c.name, ...levels.map(() => 'skipped'), '–', '–', '–', '–', '–'];
       const top = at(last);
       const perIdle = (bytes: number) => `${(bytes / Math.max(1, (top!.open ?? top!.idle + 1) - 1) / 1024).toFixed(1)} KiB`;
       return [
@@ -95,6 +98,7 @@ export function c10kTable(r: Results['c10k']): Table | undefined {
         ...levels.map((n) => (at(n) ? withSpread(at(n)!.usPerRequest, 1) : '–')),
         ratio(at(last)?.usPerRequest.median, at(first)?.usPerRequest.median),
         top ? perIdle(top.rssGrowth) : '–',
+        ratio(top?.rssPerIdle, net?.rssPerIdle),
         top ? perIdle(top.heapGrowth) : '–',
         c.nofile ? String(c.nofile.soft) : '?',
       ];
@@ -164,9 +168,10 @@ export function targets(r: Results): Target[] {
     measured: lo && hi && lo !== hi ? `${(hi.usPerRequest.median / lo.usPerRequest.median).toFixed(2)}x` : 'hiper not measured',
     met: lo && hi && lo !== hi ? hi.usPerRequest.median / lo.usPerRequest.median <= 1.1 : undefined,
   });
+  const vsNet = 'clients' in r.c10k ? rssAgainstNet(r.c10k) : undefined;
   out.push({
     goal: 'client RSS per idle connection ≤ 8 KiB',
-    measured: hi ? `${(hi.rssPerIdle / 1024).toFixed(1)} KiB at ${int.format(hi.idle)} idle` : 'hiper not measured',
+    measured: hi ? `${(hi.rssPerIdle / 1024).toFixed(1)} KiB at ${int.format(hi.idle)} idle${vsNet ? ` (a bare net.Socket: ${(vsNet.net / 1024).toFixed(1)} KiB, hiper ${(vsNet.hiper / vsNet.net).toFixed(2)}x)` : ''}` : 'hiper not measured',
     met: hi ? hi.rssPerIdle <= 8 * 1024 : undefined,
   });
 
@@ -179,6 +184,9 @@ export function targets(r: Results): Target[] {
     out.push({ goal: 'cached resolve ≤ 1 µs', measured: hit ? `${(hit.ns.median / 1000).toFixed(2)} µs` : 'not measured', met: hit ? hit.ns.median <= 1000 : undefined });
   }
   if (!('reason' in r.download)) out.push(downloadTarget(r));
+  const bodies = largeBodyTarget(r.largeBody);
+  if (bodies) out.push(bodies);
+  out.push(...startTargets(r.start));
   // Smoke-mode counts are far too small to judge (RSS over 100 connections is noise).
   if (r.mode === 'quick') return out.map((t) => ({ ...t, met: undefined }));
   return out;
@@ -189,7 +197,7 @@ export function allTables(r: Results): Table[] {
     ...(r.throughput.length ? [throughputTable(r.throughput)] : []),
     ...(r.h2.length ? [h2Table(r.h2)] : []),
     ...largeBodyTables(r.largeBody), downloadTable(r.download),
-    c10kTable(r.c10k), connectTable(r.connect), resolveTable(r.resolve),
+    c10kTable(r.c10k), connectTable(r.connect), resolveTable(r.resolve), startTable(r.start),
     targetsTable(r.targets, r.mode),
   ].filter((t): t is Table => t !== undefined);
 }

@@ -4,6 +4,7 @@ import type { Figure } from './stats.js';
 import type { ConnectBench } from './connect.js';
 import type { ResolveBench } from './resolve.js';
 import type { Machine } from './machine.js';
+import type { StartResult } from './start.js';
 
 export type MeasuredKind = ClientKind | 'wrk' | 'autocannon';
 
@@ -165,6 +166,8 @@ export interface Results {
   /** One Multi per core: Multi against ShardedMulti with 1 and 2 workers (bench/sharded.ts); absent when not run. */
   sharded?: ScenarioResult[];
   download: DownloadResult | Skip;
+  /** Start times against `node -e 0` (bench/start.ts); absent when not run. */
+  start?: StartResult | Skip;
   targets: Target[];
   skipped: Skip[];
   notes: string[];

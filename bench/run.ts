@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark in one run against the same servers, a table of ratios on the
  * terminal, and bench/results.json, bench/results.md and bench/chart.svg.
- *   node dist-test/bench/run.js [--quick] [--out DIR] [--only h1,h2,sharded,large-body,cli-download,c10k,connect,resolve]
+ *   node dist-test/bench/run.js [--quick] [--out DIR] [--only h1,h2,sharded,large-body,cli-download,c10k,connect,resolve,start]
  * --quick is the smoke mode CI runs: every section with tiny counts, a few seconds, written to a
  * temporary directory unless --out is given (the committed figures come from full runs). A run of some
  * sections only (--only) is written to a temporary directory too unless --out is given, so that it never
@@ -21,6 +21,7 @@ import { benchH2 } from './h2.js';
 import { benchC10k, type C10kPlan } from './c10k.js';
 import { benchConnect } from './connect.js';
 import { benchResolve } from './resolve.js';
+import { benchStart, type StartPlan } from './start.js';
 import { benchLargeBody, largeLabel, LARGE_BODY_NOTE, type LargeBodyPlan } from './large-body.js';
 import { benchCliDownload, downloadNote, type DownloadPlan } from './cli-download.js';
 import { allTables, bodyLabel, markdownReport, skippedLines, targets, textTable } from './report.js';
@@ -31,7 +32,7 @@ import { BODIES, sizeLabel } from './body.js';
 import { PEERS_NOTE } from './client-spec.js';
 import type { Results, Skip } from './results.js';
 
-const SECTIONS = ['h1', 'h2', 'sharded', 'large-body', 'cli-download', 'c10k', 'connect', 'resolve'] as const;
+const SECTIONS = ['h1', 'h2', 'sharded', 'large-body', 'cli-download', 'c10k', 'connect', 'resolve', 'start'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -61,7 +62,7 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** Counts and time limits: full runs stay within a few minutes on a 2-core machine, quick runs within seconds. */
-function plans(quick: boolean): { load: LoadPlan; c10k: C10kPlan; largeBody: LargeBodyPlan; download: DownloadPlan } {
+function plans(quick: boolean): { load: LoadPlan; c10k: C10kPlan; largeBody: LargeBodyPlan; download: DownloadPlan; start: StartPlan } {
   const MiB = 1024 * 1024;
   return quick
     ? {
@@ -69,12 +70,14 @@ function plans(quick: boolean): { load: LoadPlan; c10k: C10kPlan; largeBody: Lar
         c10k: { levels: [10, 100], rounds: 2, count: 50, maxMs: 200, warmup: 10, growMs: 10_000, childMs: 30_000 },
         largeBody: { sizes: [MiB], connections: [1, 4], rounds: 1, warmupMiB: 4, countMiB: 8, maxMs: 50, stallMs: 3_000, childMs: 30_000 },
         download: { bytes: 64 * MiB, rounds: 1, limitMs: 30_000 },
+        start: { rounds: 2, limitMs: 30_000 },
       }
     : {
         load: { rounds: 5, warmup: 2_000, count: 50_000, maxMs: 700, ceilingRuns: 3, ceilingSeconds: 1, ceilingScenarios: 'all', stallMs: 5_000, childMs: 180_000 },
         c10k: { levels: [10, 1_000, 10_000], rounds: 7, count: 2_000, maxMs: 500, warmup: 300, growMs: 60_000, childMs: 180_000 },
         largeBody: { sizes: [MiB, 16 * MiB], connections: [1, 4], rounds: 5, warmupMiB: 128, countMiB: 1_000_000, maxMs: 300, stallMs: 5_000, childMs: 180_000 },
         download: { bytes: 1024 * MiB, rounds: 3, limitMs: 120_000 },
+        start: { rounds: 15, limitMs: 30_000 },
       };
 }
 
@@ -84,7 +87,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const machine = describeMachine();
-  const { load, c10k: c10kPlan, largeBody: largeBodyPlan, download: downloadPlan } = plans(args.quick);
+  const { load, c10k: c10kPlan, largeBody: largeBodyPlan, download: downloadPlan, start: startPlan } = plans(args.quick);
   const skipped: Skip[] = [];
   const notes: string[] = [];
   const here = dirname(fileURLToPath(import.meta.url));
@@ -196,6 +199,14 @@ async function main(): Promise<void> {
         const c = await benchC10k({ name: 'node:http', port: node!.h1Port, nofile: node!.nofile }, c10kPlan, log);
         results.c10k = c;
         skipped.push(...c.skipped);
+      });
+    }
+    if (args.only.has('start')) {
+      log('\nstart (each program in a fresh process)');
+      await section('start', async () => {
+        const s = await benchStart({ name: 'node:http', port: node!.h1Port }, startPlan, log);
+        results.start = s;
+        skipped.push(...s.skipped);
       });
     }
     await stopAll();

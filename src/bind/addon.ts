@@ -76,9 +76,11 @@ export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): str
 
 /** The prebuild node-gyp-build would pick for this process, ignoring local builds. */
 export function prebuildFor(root: string, platform = process.platform, arch = process.arch): string | undefined {
+  const tuples = list(join(root, 'prebuilds'));
+  if (tuples.length === 0) return undefined; // a source checkout: the rules (a few ms to load) are not needed
   const rules = require('node-gyp-build/node-gyp-build.js') as NodeGypBuildRules;
   const tupleFits = rules.matchTuple(platform, arch);
-  const tuple = list(join(root, 'prebuilds')).map(rules.parseTuple).filter((t): t is Tuple => tupleFits(t)).sort(rules.compareTuples)[0];
+  const tuple = tuples.map(rules.parseTuple).filter((t): t is Tuple => tupleFits(t)).sort(rules.compareTuples)[0];
   if (!tuple) return undefined;
   const dir = join(root, 'prebuilds', tuple.name);
   const tagsFit = rules.matchTags('node', process.versions.modules);

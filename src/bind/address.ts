@@ -4,9 +4,11 @@
  * address text, as in ip-address.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { Address6 } from 'ip-address';
 import { HiperError } from '../shared/errors.js';
+import { ipAddress } from '../shared/ip-address.js';
 import type { Family } from '../shared/types.js';
+
+const parse6 = (text: string): import('ip-address').Address6 => new (ipAddress().Address6)(text);
 
 /** The scope class that decides which local addresses may serve a remote one. */
 export type AddressScope = 'loopback' | 'link-local' | 'global';
@@ -39,7 +41,7 @@ export function addressScope(address: string, family: Family): AddressScope {
   if (/^fe[89ab]/.test(head) && address[4] === ':') return 'link-local';
   if (address === '::1') return 'loopback';
   if (!address.startsWith('::') && !/^0*:|^ff/i.test(address)) return 'global';
-  const a = new Address6(address);
+  const a = parse6(address);
   if (a.isLoopback()) return 'loopback';
   if (a.isLinkLocal() || (a.isMulticast() && a.getScope() === 'Link local')) return 'link-local';
   if (a.is4()) return addressScope(a.to4().correctForm(), 4);
@@ -62,7 +64,7 @@ export function parseAddress(text: string): ParsedAddress | undefined {
   const pct = t.indexOf('%');
   const bare = pct < 0 ? t : t.slice(0, pct);
   if (!isIPv6(bare)) return undefined;
-  const address = new Address6(bare).correctForm();
+  const address = parse6(bare).correctForm();
   const scope = addressScope(address, 6);
   if (pct < 0) return { address, family: 6, scope };
   let zone = t.slice(pct + 1);

@@ -78,9 +78,16 @@ function netmaskOf(prefix: number, family: Family): string {
 
 /** The table of a kernel dump: every link, with its addresses in the kernel's order. */
 export function tableFromKernel(k: KernelTable): NetworkInterface[] {
+  // Grouped once: a host with a thousand links (containers) must not cost links × addresses.
+  const byLink = new Map<number, KernelTable['addresses']>();
+  for (const a of k.addresses) {
+    const list = byLink.get(a.index);
+    if (list === undefined) byLink.set(a.index, [a]);
+    else list.push(a);
+  }
   return k.links.map((l) => {
     const loopback = l.flags.includes('loopback');
-    const addresses = k.addresses.filter((a) => a.index === l.index).map((a): InterfaceAddress => {
+    const addresses = (byLink.get(l.index) ?? []).map((a): InterfaceAddress => {
       const scope = addressScope(a.address, a.family);
       const out: InterfaceAddress = {
         address: a.address,
@@ -141,23 +148,67 @@ export const procIndex: IndexSource = (name) => {
   return undefined;
 };
 
+type TableOrigin = { source: 'netlink' } | { source: 'os'; fallbackReason?: string };
+
 export class InterfaceTable {
-  readonly interfaces: readonly NetworkInterface[];
-  /** Where the table came from: the kernel over rtnetlink, or os.networkInterfaces() (no state, no flags). */
-  readonly source: 'netlink' | 'os';
-  /** Why netlink was not used, when it was not. */
-  readonly fallbackReason: string | undefined;
+  private list: readonly NetworkInterface[] = [];
+  private origin: TableOrigin = { source: 'os' };
   private readonly byName = new Map<string, NetworkInterface>();
   private readonly byIndexMap = new Map<number, NetworkInterface>();
+  /** Set on a deferred table until its first use (InterfaceTable.deferred). */
+  private pendingRead: (() => InterfaceTable) | undefined;
 
-  constructor(interfaces: NetworkInterface[], origin: { source: 'netlink' } | { source: 'os'; fallbackReason?: string } = { source: 'os' }) {
-    this.interfaces = interfaces;
-    this.source = origin.source;
-    this.fallbackReason = origin.source === 'os' ? origin.fallbackReason : undefined;
+  constructor(interfaces: NetworkInterface[], origin: TableOrigin = { source: 'os' }) {
+    this.fill(interfaces, origin);
+  }
+
+  /**
+   * A table that reads itself at its first use, not before: a connection that asks for no egress
+   * looks nothing up in it, and then the kernel is never asked (nor the addon loaded).
+   */
+  static deferred(read: () => InterfaceTable = () => InterfaceTable.read()): InterfaceTable {
+    const t = new InterfaceTable([]);
+    t.pendingRead = read;
+    return t;
+  }
+
+  /** Whether the table has been read (a deferred one not yet used has not). */
+  get isRead(): boolean {
+    return this.pendingRead === undefined;
+  }
+
+  private fill(interfaces: readonly NetworkInterface[], origin: TableOrigin): void {
+    this.list = interfaces;
+    this.origin = origin;
     for (const i of interfaces) {
       this.byName.set(i.name, i);
       if (i.index !== undefined) this.byIndexMap.set(i.index, i);
     }
+  }
+
+  private ready(): this {
+    const read = this.pendingRead;
+    if (read !== undefined) {
+      const t = read().ready(); // a read that throws leaves the table to be read at the next use
+      this.pendingRead = undefined;
+      this.fill(t.list, t.origin);
+    }
+    return this;
+  }
+
+  get interfaces(): readonly NetworkInterface[] {
+    return this.ready().list;
+  }
+
+  /** Where the table came from: the kernel over rtnetlink, or os.networkInterfaces() (no state, no flags). */
+  get source(): 'netlink' | 'os' {
+    return this.ready().origin.source;
+  }
+
+  /** Why netlink was not used, when it was not. */
+  get fallbackReason(): string | undefined {
+    const o = this.ready().origin;
+    return o.source === 'os' ? o.fallbackReason : undefined;
   }
 
   /**
@@ -201,11 +252,11 @@ export class InterfaceTable {
   }
 
   get(name: string): NetworkInterface | undefined {
-    return this.byName.get(name);
+    return this.ready().byName.get(name);
   }
 
   byIndex(index: number): NetworkInterface | undefined {
-    return this.byIndexMap.get(index);
+    return this.ready().byIndexMap.get(index);
   }
 
   names(): string[] {
@@ -214,7 +265,7 @@ export class InterfaceTable {
 
   /** The index of a named interface, or undefined. */
   indexOf(name: string): number | undefined {
-    return this.byName.get(name)?.index;
+    return this.ready().byName.get(name)?.index;
   }
 
   /** The interface whose addresses include this one (for "host!ADDR" specs and traces). */

@@ -1,6 +1,6 @@
 /**
- * The live interface table. The process's table is read once and then kept current: from the first
- * `interfaceTable()` on, the kernel's link and address notifications make hiper read it again (once per
+ * The live interface table. The process's table is read once, at its first use, and then kept current:
+ * from that read on, the kernel's link and address notifications make hiper read it again (once per
  * burst of notifications), so connect never plans on a link that went down, and listeners are told
  * what changed, after the cached table is the new one. The subscription never keeps the process alive.
  * Without netlink there is nothing to follow: the table is read again only on `refresh`, and
@@ -102,16 +102,32 @@ function follow(): { stop: () => void } | { reason: string } {
   return following;
 }
 
-/** The cached table of this network namespace's interfaces, kept current where netlink is there; `refresh` reads it again now. */
+/** The first table: read at its first use, and followed from then on (so the subscription misses nothing after the read). */
+function firstTable(): InterfaceTable {
+  return InterfaceTable.deferred(() => {
+    follow();
+    return InterfaceTable.read();
+  });
+}
+
+/**
+ * The cached table of this network namespace's interfaces, kept current where netlink is there;
+ * `refresh` reads it again now. The first table is read when something is first looked up in it,
+ * so a connection without egress options never reads the kernel.
+ */
 export function interfaceTable(options: { refresh?: boolean } = {}): InterfaceTable {
-  if (!current) heard = current = InterfaceTable.read();
-  else if (options.refresh && !fed) {
-    // The kernel's own notification may come after this read and find nothing new: the listeners
-    // hear the change from here, on the next turn (not inside the caller's step).
+  if (options.refresh && !fed) {
+    const unread = current === undefined || !current.isRead;
     current = InterfaceTable.read();
-    setImmediate(notify);
+    // Nobody has heard of an unread table: this one is where the listeners start. Otherwise the kernel's
+    // own notification may come after this read and find nothing new: the listeners hear the change
+    // from here, on the next turn (not inside the caller's step).
+    if (unread) heard = current;
+    else setImmediate(notify);
+  } else if (!current) {
+    heard = current = firstTable();
   }
-  follow();
+  if (current.isRead) follow();
   return current;
 }
 

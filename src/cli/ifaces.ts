@@ -3,8 +3,11 @@
  * state, type, MTU, address flags), whether device binding is available, and with --watch each change
  * as it happens. --details adds link speed (systeminformation, slow: it is loaded only then).
  */
-import { deviceBinding, enrichInterfaces, interfaceTable, watchInterfaces, type EnrichedInterface, type InterfaceChange } from '../bind/index.js';
-import { deviceBindingLine, tableSourceLine } from './version.js';
+// The modules of the table itself, not bind's whole public face: this command runs at a shell's speed.
+import { interfaceTable, watchInterfaces, type InterfaceChange } from '../bind/live.js';
+import { InterfaceTable } from '../bind/interfaces.js';
+import { deviceBinding } from '../bind/device.js';
+import type { EnrichedInterface } from '../bind/enrich.js';
 
 export interface IfacesOptions {
   json: boolean;
@@ -55,13 +58,15 @@ export async function ifacesCommand(options: IfacesOptions, out: NodeJS.Writable
     process.stderr.write(`hiper: ifaces --watch needs netlink: ${watching.reason}\n`);
     return 45;
   }
-  const table = interfaceTable({ refresh: true });
-  const interfaces: EnrichedInterface[] = options.details ? await enrichInterfaces(table) : table.interfaces.map((i) => ({ ...i }));
+  // A listing alone reads the table once and follows nothing (no subscription to open and close).
+  const table = watching ? interfaceTable({ refresh: true }) : InterfaceTable.read();
+  const interfaces: EnrichedInterface[] = options.details ? await (await import('../bind/enrich.js')).enrichInterfaces(table) : table.interfaces.map((i) => ({ ...i }));
   const binding = deviceBinding();
   if (options.json) {
     const doc = { deviceBinding: binding, tableSource: table.source, ...(table.fallbackReason ? { fallbackReason: table.fallbackReason } : {}), interfaces };
     out.write(`${JSON.stringify(doc, null, options.watch ? 0 : 2)}\n`);
   } else {
+    const { deviceBindingLine, tableSourceLine } = await import('./version.js');
     for (const i of interfaces) out.write([linkLine(i), ...addressLines(i)].join('\n') + '\n');
     out.write(`${tableSourceLine(table)}\n${deviceBindingLine(binding)}\n`);
   }

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 /** The `hiper` command: presentation over the library, nothing more. */
 import { isUsageError, parse, JSON_FLAG, flag } from './args.js';
-import { EXIT_WRITE_ERROR, errorLines, exitCodeOf } from './format.js';
-import { USAGE } from './usage.js';
+import { ERROR_CODES } from '../shared/errors.js';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -14,7 +13,8 @@ async function main(argv: string[]): Promise<number> {
       const { ifacesCommand } = await import('./ifaces.js');
       return ifacesCommand({ json: flag(values, 'json'), details: flag(values, 'details'), watch: flag(values, 'watch'), signal: stop.signal });
     }
-    // Each command is loaded only when it runs: `hiper ifaces` does not pay for the Multi.
+    // Each command is loaded only when it runs (and the usage text, and the error formatting, only when
+    // they are shown): `hiper ifaces` loads the interface table's modules and little else.
     case 'resolve':
       return (await import('./resolve-cmd.js')).resolveCommand(rest);
     case 'connect':
@@ -29,10 +29,10 @@ async function main(argv: string[]): Promise<number> {
     case '-h':
     case '--help':
     case 'help':
-      process.stdout.write(USAGE);
+      process.stdout.write((await import('./usage.js')).USAGE);
       return 0;
     case undefined:
-      process.stderr.write(USAGE);
+      process.stderr.write((await import('./usage.js')).USAGE);
       return 2;
     default:
       process.stderr.write(`hiper: unknown command "${command}" (hiper --help lists them)\n`);
@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
 if (process.argv[2] !== 'get') {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
-    process.exit(EXIT_WRITE_ERROR);
+    process.exit(ERROR_CODES.ERR_WRITE_OUTPUT.exit);
   });
 }
 
@@ -59,6 +59,7 @@ try {
     process.stderr.write(`hiper: ${(err as Error).message}\n`);
     process.exitCode = 2;
   } else {
+    const { errorLines, exitCodeOf } = await import('./format.js');
     for (const l of errorLines(err)) process.stderr.write(`hiper: ${l}\n`);
     process.exitCode = exitCodeOf(err);
   }

@@ -8,8 +8,9 @@
  * connect with an equal pool), 'random' draws from an injectable random source, 'hash' maps the
  * destination host to one address (one origin keeps one source).
  */
-import { Address4, Address6 } from 'ip-address';
+import type { Address4, Address6 } from 'ip-address';
 import { HiperError } from '../shared/errors.js';
+import { ipAddress as ipLib } from '../shared/ip-address.js';
 import type { Family } from '../shared/types.js';
 import { parseAddress, type ParsedAddress } from '../bind/index.js';
 import type { EgressOptions, SourcePolicy } from './egress-options.js';
@@ -61,7 +62,7 @@ function parsePrefix(text: string, freebind: boolean): Entry {
   const family: Family = text.includes(':') ? 6 : 4;
   let net: Address4 | Address6;
   try {
-    net = family === 4 ? new Address4(text) : new Address6(text);
+    net = family === 4 ? new (ipLib().Address4)(text) : new (ipLib().Address6)(text);
   } catch (err) {
     throw new HiperError('ERR_INVALID_ADDRESS', `source pool entry "${text}" is not a prefix ADDRESS/LENGTH (${(err as Error).message})`, { input: text, cause: err });
   }
@@ -83,7 +84,7 @@ function parseEntry(text: unknown, freebind: boolean): Entry {
   if (text.includes('/')) return parsePrefix(text, freebind);
   const source = parseAddress(text); // throws ERR_INVALID_ADDRESS for a zone on an address that is not link-local
   if (!source) throw bad(text, `source pool entry "${text}" is not an IP address: pool entries are literals (a single localAddress may be a host name)`);
-  const ip = source.family === 4 ? new Address4(source.address) : new Address6(source.address);
+  const ip = source.family === 4 ? new (ipLib().Address4)(source.address) : new (ipLib().Address6)(source.address);
   if (ip.isMulticast() || ip.isUnspecified()) throw bad(text, `source pool entry "${text}" is not a unicast address`);
   return { text, kind: 'address', source, size: 1n };
 }
@@ -96,7 +97,7 @@ function familyOf(e: Entry): Family {
 function overlaps(a: Entry, b: Entry): boolean {
   if (familyOf(a) !== familyOf(b)) return false;
   if (a.kind === 'address' && b.kind === 'address') return a.source.address === b.source.address && a.source.zone === b.source.zone;
-  const ipOf = (e: Entry): Address4 | Address6 => (e.kind === 'prefix' ? e.net : e.source.family === 4 ? new Address4(e.source.address) : new Address6(e.source.address));
+  const ipOf = (e: Entry): Address4 | Address6 => (e.kind === 'prefix' ? e.net : e.source.family === 4 ? new (ipLib().Address4)(e.source.address) : new (ipLib().Address6)(e.source.address));
   const x = ipOf(a);
   const y = ipOf(b);
   return (x as Address6).isInSubnet(y as Address6) || (y as Address6).isInSubnet(x as Address6);
@@ -235,7 +236,7 @@ export class SourcePool {
     let source = e.drawn.get(offset);
     if (source !== undefined) return source;
     const n = e.first + offset;
-    const address = e.family === 4 ? Address4.fromBigInt(n).correctForm() : Address6.fromBigInt(n).correctForm();
+    const address = e.family === 4 ? ipLib().Address4.fromBigInt(n).correctForm() : ipLib().Address6.fromBigInt(n).correctForm();
     source = { address, family: e.family, scope: 'global', freebind: true };
     if (e.drawn.size >= MAX_FORMATTED) e.drawn.delete(e.drawn.keys().next().value!);
     e.drawn.set(offset, source);

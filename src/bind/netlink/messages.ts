@@ -3,8 +3,8 @@
  * routes (rtmsg + RTA_*), decoded into plain objects, and the requests that ask for them. Pure
  * functions, tested with captured vectors.
  */
-import { Address6 } from 'ip-address';
 import type { Family } from '../../shared/types.js';
+import { ipAddress } from '../../shared/ip-address.js';
 import {
   attributes, cString, request, u32, NLM_F_DUMP, NLM_F_REQUEST, RTM_GETADDR, RTM_GETLINK, RTM_GETROUTE, type NetlinkMessage,
 } from './wire.js';
@@ -65,9 +65,30 @@ function flagNames<T extends string>(bits: number, table: Array<[number, T]>): T
   return table.filter(([bit]) => (bits & bit) !== 0).map(([, name]) => name);
 }
 
+/**
+ * An address's text from its bytes; IPv6 in RFC 5952's form (lower case, the longest run of two or
+ * more zero groups, the first of equal runs, as "::"), as ip-address's correctForm() writes it. Written
+ * out here because it runs for every address of every table read, and loading ip-address costs more
+ * than a whole table read (about 15 ms at start).
+ */
 export function addressText(bytes: Buffer, family: Family): string {
   if (family === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
-  return Address6.fromUnsignedByteArray([...bytes.subarray(0, 16)]).correctForm();
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
+  let runAt = -1;
+  let runLength = 1; // a single zero group is not shortened
+  for (let i = 0; i < 8; i++) {
+    if (groups[i] !== 0) continue;
+    let end = i;
+    while (end < 8 && groups[end] === 0) end++;
+    if (end - i > runLength) {
+      runAt = i;
+      runLength = end - i;
+    }
+    i = end;
+  }
+  const hex = (from: number, to: number): string => groups.slice(from, to).map((g) => g.toString(16)).join(':');
+  return runAt < 0 ? hex(0, 8) : `${hex(0, runAt)}::${hex(runAt + runLength, 8)}`;
 }
 
 export function addressBytes(address: string, family: Family): Buffer {
@@ -78,7 +99,7 @@ export function addressBytes(address: string, family: Family): Buffer {
     for (const part of address.split('.')) b[at++] = Number(part);
     return b;
   }
-  const bytes = new Address6(address).toUnsignedByteArray();
+  const bytes = new (ipAddress().Address6)(address).toUnsignedByteArray();
   return Buffer.concat([Buffer.alloc(16 - bytes.length), Buffer.from(bytes)]);
 }
 
@@ -90,11 +111,16 @@ function macText(b: Buffer | undefined): string | undefined {
   return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
+/** The attributes each decoder reads: IFLA_ADDRESS, IFNAME, MTU, OPERSTATE, LINKINFO; IFA_ADDRESS, LOCAL, LABEL, CACHEINFO, FLAGS; RTA_OIF, GATEWAY, PREFSRC. */
+const LINK_ATTRIBUTES = [1, 3, 4, 16, 18];
+const ADDRESS_ATTRIBUTES = [1, 2, 3, 6, 8];
+const ROUTE_ATTRIBUTES = [4, 5, 7];
+
 /** RTM_NEWLINK (or RTM_DELLINK) → the link; undefined for a message without a name. */
 export function decodeLink(m: NetlinkMessage): LinkInfo | undefined {
   const b = m.body;
   if (b.length < 16) return undefined;
-  const attrs = attributes(b, 16);
+  const attrs = attributes(b, 16, LINK_ATTRIBUTES);
   const name = cString(attrs.get(3)); // IFLA_IFNAME
   if (name === undefined) return undefined;
   const typeNumber = b.readUInt16LE(2);
@@ -111,7 +137,7 @@ export function decodeLink(m: NetlinkMessage): LinkInfo | undefined {
   const mac = macText(attrs.get(1)); // IFLA_ADDRESS
   if (mac && link.type === 'ether') link.mac = mac;
   const info = attrs.get(18); // IFLA_LINKINFO, nested
-  const kind = info && cString(attributes(info, 0).get(1)); // IFLA_INFO_KIND
+  const kind = info && cString(attributes(info, 0, [1]).get(1)); // IFLA_INFO_KIND
   if (kind) link.kind = kind;
   return link;
 }
@@ -124,7 +150,7 @@ export function decodeAddress(m: NetlinkMessage): AddressInfo | undefined {
   if (b.length < 8) return undefined;
   const family = familyOf(b[0]!);
   if (family === undefined) return undefined;
-  const attrs = attributes(b, 8);
+  const attrs = attributes(b, 8, ADDRESS_ATTRIBUTES);
   // IPv4: IFA_LOCAL is this host's address (IFA_ADDRESS is the peer on point-to-point links).
   const raw = (family === 4 ? attrs.get(2) : undefined) ?? attrs.get(1);
   if (raw === undefined || raw.length < (family === 4 ? 4 : 16)) return undefined;
@@ -153,7 +179,7 @@ export function decodeAddress(m: NetlinkMessage): AddressInfo | undefined {
 export function decodeRoute(m: NetlinkMessage): RouteInfo {
   const b = m.body;
   const family = familyOf(b[0]!) ?? 4;
-  const attrs = attributes(b, 12);
+  const attrs = attributes(b, 12, ROUTE_ATTRIBUTES);
   const r: RouteInfo = {};
   const oif = attrs.get(4);
   if (oif && oif.length >= 4) r.oif = oif.readUInt32LE(0);

@@ -54,15 +54,19 @@ export function errorOf(m: NetlinkMessage): number {
   return -m.body.readInt32LE(0);
 }
 
-/** Attributes (type → value views) of a body from `offset` on; nested ones are decoded by the caller. */
-export function attributes(body: Buffer, offset: number): Map<number, Buffer> {
+/**
+ * Attributes (type → value views) of a body from `offset` on; nested ones are decoded by the caller.
+ * With `wanted`, only those types are kept (a link carries about 40 attributes, hiper reads 5).
+ */
+export function attributes(body: Buffer, offset: number, wanted?: readonly number[]): Map<number, Buffer> {
   const out = new Map<number, Buffer>();
   let at = offset;
   while (at + 4 <= body.length) {
     const len = body.readUInt16LE(at);
     if (len < 4 || at + len > body.length) break;
     // NLA_F_NESTED and NLA_F_NET_BYTEORDER are flags in the top bits of the type.
-    out.set(body.readUInt16LE(at + 2) & 0x3fff, body.subarray(at + 4, at + len));
+    const type = body.readUInt16LE(at + 2) & 0x3fff;
+    if (wanted === undefined || wanted.includes(type)) out.set(type, body.subarray(at + 4, at + len));
     at += align(len);
   }
   return out;

@@ -34,6 +34,13 @@ export class BodyCollector {
   }
 
   add(chunk: Buffer): void {
+    // The common case (a known length, or room left in the block): one memcpy, without Buffer#copy's
+    // argument handling.
+    if (chunk.length <= this.block.length - this.used) {
+      this.block.set(chunk, this.used);
+      this.used += chunk.length;
+      return;
+    }
     let from = 0;
     while (from < chunk.length) {
       if (this.used === this.block.length) this.grow(chunk.length - from);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { interfaceTable, enrichInterfaces } from '../../../src/bind/index.js';
+import { interfaceTable, enrichInterfaces, InterfaceTable } from '../../../src/bind/index.js';
 import { ERROR_CODES, HiperError } from '../../../src/shared/index.js';
 import { fakeTable } from '../../helpers/fake-table.js';
 
@@ -23,6 +23,30 @@ describe('interface table', () => {
     assert.equal(table.owning('203.0.113.2')?.name, 'h2');
     assert.equal(table.get('h1')?.addresses.find((a) => a.address === 'fe80::1:2')?.scope, 'link-local');
   });
+
+  // Each way of looking into a deferred table reads it, once.
+  const lookups: Array<[string, (t: InterfaceTable) => unknown, unknown]> = [
+    ['interfaces', (t) => t.interfaces.length, 4],
+    ['source', (t) => t.source, 'os'],
+    ['fallbackReason', (t) => t.fallbackReason, undefined],
+    ['get', (t) => t.get('h1')?.index, 2],
+    ['byIndex', (t) => t.byIndex(3)?.name, 'h2'],
+    ['names', (t) => t.names().length, 4],
+    ['indexOf', (t) => t.indexOf('down0'), 4],
+    ['owning', (t) => t.owning('198.51.100.2')?.name, 'h1'],
+  ];
+  for (const [name, look, want] of lookups) {
+    it(`a deferred table is read at its first use (${name}), once`, () => {
+      let reads = 0;
+      const t = InterfaceTable.deferred(() => (reads++, fakeTable()));
+      assert.equal(reads, 0);
+      assert.equal(t.isRead, false);
+      assert.equal(look(t), want);
+      assert.equal(look(t), want);
+      assert.equal(reads, 1);
+      assert.equal(t.isRead, true);
+    });
+  }
 
   it('enriches with operstate and type, lazily', async () => {
     const enriched = await enrichInterfaces(interfaceTable());

@@ -5,7 +5,9 @@ import { readKernelTable } from '../../../src/bind/netlink/kernel.js';
 import { InterfaceTable, tableFromKernel, linkUsable, addressUsable } from '../../../src/bind/interfaces.js';
 import { diffTables } from '../../../src/bind/live.js';
 import { lossesOf, lossOf } from '../../../src/multi/egress-loss.js';
+import { Address6 } from 'ip-address';
 import { needs } from '../../helpers/needs.js';
+import { mulberry32 } from '../../helpers/prng.js';
 import { ADDRESS_DUMP, LINK_DUMP, ROUTE_ERROR, ROUTE_REPLY, ROUTE_REQUEST } from './netlink-vectors.js';
 
 const links = () => splitMessages(LINK_DUMP).filter((m) => m.type === RTM_NEWLINK).map((m) => decodeLink(m)!);
@@ -67,6 +69,39 @@ describe('netlink: rtnetlink messages from captured kernel replies', () => {
     const attrs = attributes(Buffer.concat([a, nested, Buffer.from([2, 0, 1, 0])]), 0);
     assert.deepEqual([...attrs.keys()], [3, 18]);
     assert.equal(attrs.get(3)!.toString(), 'h1\0');
+  });
+
+  it('attributes: with a list of wanted types, only those are kept', () => {
+    const body = Buffer.concat([attribute(1, Buffer.from([1])), attribute(3, Buffer.from('h1\0')), attribute(4, Buffer.from([0, 5, 0, 0]))]);
+    assert.deepEqual([...attributes(body, 0, [3, 4]).keys()], [3, 4]);
+    assert.deepEqual([...attributes(body, 0, []).keys()], []);
+  });
+
+  // RFC 5952: lower case, no leading zeros, the longest run of two or more zero groups (the first of
+  // equal runs) as "::", a single zero group written out.
+  const texts: Array<[string, string]> = [
+    ['00000000000000000000000000000000', '::'],
+    ['00000000000000000000000000000001', '::1'],
+    ['20010db8000000000000000000000000', '2001:db8::'],
+    ['20010db8000000010000000000000001', '2001:db8:0:1::1'],
+    ['20010db8000000000001000000000001', '2001:db8::1:0:0:1'],
+    ['20010db8000100010001000100010001', '2001:db8:1:1:1:1:1:1'],
+    ['20010db8000000010001000100010001', '2001:db8:0:1:1:1:1:1'],
+    ['fe800000000000000000000000000001', 'fe80::1'],
+    ['00000000000000000000ffffc0000201', '::ffff:c000:201'],
+    ['20010DB8ABCD0000000000000000FFFF', '2001:db8:abcd::ffff'],
+  ];
+  for (const [hex, text] of texts) {
+    it(`IPv6 text of ${hex}: ${text}`, () => assert.equal(addressText(Buffer.from(hex, 'hex'), 6), text));
+  }
+
+  it('IPv6 text: as ip-address writes it, for 20,000 seeded addresses rich in zero groups', () => {
+    const rnd = mulberry32(5952);
+    for (let n = 0; n < 20_000; n++) {
+      const b = Buffer.alloc(16);
+      for (let i = 0; i < 16; i += 2) b.writeUInt16BE(rnd.chance(0.5) ? 0 : rnd.chance(0.3) ? 1 : rnd.int(0, 0xffff), i);
+      assert.equal(addressText(b, 6), Address6.fromUnsignedByteArray([...b]).correctForm(), b.toString('hex'));
+    }
   });
 
   const literals: Array<[string, 4 | 6]> = [['198.51.100.2', 4], ['2001:db8:1::2', 6], ['fe80::1', 6], ['::1', 6], ['2001:db8::', 6]];
