@@ -13,6 +13,7 @@
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type OutgoingHttpHeaders, type Settings } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { HiperError, errnoCode } from '../shared/errors.js';
+import { SlotSet } from '../shared/slot-set.js';
 import { remoteOf, type KeptTrace } from './kept-trace.js';
 import { H2_CANCEL, H2_ENHANCE_YOUR_CALM, H2_NO_ERROR, H2_REFUSED_STREAM, h2Error } from './h2-errors.js';
 import { h2RequestHeaders } from './h2-headers.js';
@@ -89,7 +90,8 @@ export class H2Connection implements PooledConnection, StreamOwner {
   readonly session: ClientHttp2Session;
 
   private readonly owner: ConnectionOwner;
-  private readonly streams = new Map<TransferImpl, StreamRecord>();
+  /** Open streams (not a Map: see slot-set.ts). */
+  private readonly streams = new SlotSet<StreamRecord>();
   private readonly unanswered: Array<{ seq: number; t: TransferImpl }> = [];
   private maxStreams = ASSUMED_MAX_STREAMS;
   private goaway: { code: number; lastStreamId: number } | undefined;
@@ -171,8 +173,8 @@ export class H2Connection implements PooledConnection, StreamOwner {
     const position = this.streams.size;
     const reused = this.requests > 0;
     this.requests++;
-    const rec: StreamRecord = { conn: this, t, seq, stream: undefined as unknown as ClientHttp2Stream, state: 'sent', endStream: false, refusedOnce: false, informational: 0 };
-    this.streams.set(t, rec);
+    const rec: StreamRecord = { conn: this, t, seq, stream: undefined as unknown as ClientHttp2Stream, state: 'sent', endStream: false, refusedOnce: false, informational: 0, slot: -1 };
+    this.streams.add(rec);
     t.sent(this, position, reused);
     this.openStream(rec, h2RequestHeaders(t));
   }
@@ -184,7 +186,7 @@ export class H2Connection implements PooledConnection, StreamOwner {
 
   /** Cancels the transfer's stream (RST_STREAM CANCEL); its slot frees when the stream closes. */
   abandon(t: TransferImpl): void {
-    const rec = this.streams.get(t);
+    const rec = this.recordOf(t);
     if (rec === undefined || rec.state === 'abandoned') return;
     rec.state = 'abandoned';
     if (!rec.stream.closed) rec.stream.close(H2_CANCEL);
@@ -214,7 +216,7 @@ export class H2Connection implements PooledConnection, StreamOwner {
     try {
       stream = this.session.request(headers, streamOptions(rec.t.method, endStream));
     } catch (err) {
-      this.streams.delete(rec.t);
+      this.streams.delete(rec);
       const code = errnoCode(err) ?? '';
       if (/HEADER|TOKEN|CHAR|PSEUDO/.test(code)) {
         rec.t.fail(new HiperError('ERR_INVALID_HEADER', `the request headers of ${rec.t.info.url} are not valid in HTTP/2: ${(err as Error).message}`, { input: rec.t.info.url, cause: err }));
@@ -265,12 +267,21 @@ export class H2Connection implements PooledConnection, StreamOwner {
 
   /** The transfer's reader is behind: its stream stops reading, so its window stops opening and the server waits. */
   pause(t: TransferImpl): void {
-    this.streams.get(t)?.stream.pause();
+    this.recordOf(t)?.stream.pause();
   }
 
   resume(t: TransferImpl): void {
-    const rec = this.streams.get(t);
+    const rec = this.recordOf(t);
     if (rec !== undefined && !rec.stream.destroyed) rec.stream.resume();
+  }
+
+  /**
+   * The open stream of a transfer. A walk over the open streams: only a removal, a timeout or a reader
+   * that is behind asks, and the common path (a stream closing) has its record in hand.
+   */
+  private recordOf(t: TransferImpl): StreamRecord | undefined {
+    for (const rec of this.streams) if (rec.t === t) return rec;
+    return undefined;
   }
 
   /** A stream closed: the transfer is complete, fails, goes back to the owner, or is sent again. */
@@ -299,8 +310,8 @@ export class H2Connection implements PooledConnection, StreamOwner {
   private settle(rec: StreamRecord, code: number, destroyed: boolean): void {
     const was = rec.state;
     rec.state = 'settled';
-    // A transfer run again (TransferOptions.retry) may have a new stream on this session by now.
-    if (this.streams.get(rec.t) === rec) this.streams.delete(rec.t);
+    // A transfer run again (TransferOptions.retry) may have a new stream on this session by now: only this record goes.
+    this.streams.delete(rec);
     const t = rec.t;
     if (was === 'abandoned' || was === 'complete' || t.ended) return;
     const answered = was !== 'sent';
@@ -383,7 +394,7 @@ export class H2Connection implements PooledConnection, StreamOwner {
     this.closing = true;
     this.pipelinable = false;
     // Streams whose own 'close' has not come yet are cut by the session's end.
-    for (const rec of [...this.streams.values()]) this.settle(rec, rec.stream.rstCode ?? H2_NO_ERROR, true);
+    for (const rec of this.streams.snapshot()) this.settle(rec, rec.stream.rstCode ?? H2_NO_ERROR, true);
     const unanswered = this.unanswered.filter((u) => !u.t.ended).sort((a, b) => a.seq - b.seq).map((u) => u.t);
     this.unanswered.length = 0;
     for (const t of this.unprocessed) if (t.ended) this.unprocessed.delete(t);

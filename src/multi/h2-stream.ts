@@ -43,10 +43,15 @@ export interface StreamRecord {
   refusedOnce: boolean;
   /** 1xx responses received. */
   informational: number;
+  /** Its place among its session's open streams (SlotSet). */
+  slot: number;
 }
 
 const RECORD = Symbol('hiper.h2.record');
 type TaggedStream = ClientHttp2Stream & { [RECORD]: StreamRecord };
+/** The record of a closed stream: no stream is its own, so every listener passes. */
+const CLOSED = { state: 'settled', stream: undefined } as unknown as StreamRecord;
+
 
 /** Ties a stream to its record and listens to it. */
 export function watchStream(stream: ClientHttp2Stream, rec: StreamRecord): void {
@@ -134,7 +139,11 @@ function onStreamError(this: TaggedStream): void {}
 
 function onClose(this: TaggedStream): void {
   const rec = this[RECORD];
+  if (rec === CLOSED) return;
   rec.conn.onStreamClosed(rec, this);
+  // node:http2 keeps closed streams in a Map whose dropped tables let go of them only at a full
+  // collection (see src/shared/slot-set.ts): cut loose, a stream no longer holds its transfer.
+  this[RECORD] = CLOSED;
 }
 
 /** A content-length node:http2 let through (it refuses malformed ones), as a number; undefined when absent. */

@@ -8,6 +8,7 @@
  */
 import { HiperError } from '../shared/errors.js';
 import { systemClock, type Clock } from '../shared/clock.js';
+import { SlotSet } from '../shared/slot-set.js';
 import { connectHost, parseTargetUrl } from '../shared/url.js';
 import { watchInterfaces, type InterfaceChange, type InterfaceTable } from '../bind/index.js';
 import { resolve as defaultResolver } from '../resolve/index.js';
@@ -42,7 +43,8 @@ export class Multi implements MultiApi, ConnectionOwner {
   private readonly pool: Pool;
   private readonly opener: ConnectionOpener;
   private readonly dispatcher: Dispatcher;
-  private readonly live = new Set<TransferImpl>();
+  /** Running transfers (not a Set: see slot-set.ts). */
+  private readonly live = new SlotSet<TransferImpl>();
   /**
    * Transfers waiting to run again (TransferOptions.retry), each with a process timer that keeps the
    * process alive meanwhile, as its socket would (the clock's timers do not).
@@ -138,7 +140,7 @@ export class Multi implements MultiApi, ConnectionOwner {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of [...this.live]) t.fail(new HiperError('ERR_ABORTED', `the Multi was closed before the transfer of ${t.info.url} ended`, { input: t.info.url }), true);
+    for (const t of this.live.snapshot()) t.fail(new HiperError('ERR_ABORTED', `the Multi was closed before the transfer of ${t.info.url} ended`, { input: t.info.url }), true);
     const closing = [...this.pool.connections()].map((c) => new Promise<void>((resolve) => {
       if (c.closed) return resolve();
       c.socket.once('close', () => resolve());
@@ -282,7 +284,7 @@ export class Multi implements MultiApi, ConnectionOwner {
       if (loss !== undefined) lost.set(conn, loss);
     }
     if (lost.size === 0) return;
-    for (const t of [...this.live]) {
+    for (const t of this.live.snapshot()) {
       const loss = t.carrier === undefined ? undefined : lost.get(t.carrier as PooledConnection);
       if (loss === undefined) continue;
       // An interface list fails over: the connection's end hands its transfers to the retry rules, and

@@ -60,7 +60,7 @@ export interface TransferInit {
   clock: Clock;
 }
 
-export class TransferImpl implements Transfer {
+export class TransferImpl implements Transfer, CallbackOwner {
   readonly id: number;
   readonly options: TransferOptions;
   readonly target: TargetUrl;
@@ -78,6 +78,8 @@ export class TransferImpl implements Transfer {
   readonly done: Promise<TransferResult>;
   readonly info: TransferInfo;
   state: TransferState = 'queued';
+  /** Its place among its Multi's running transfers (SlotSet). */
+  slot = -1;
   /** Ended with its whole response (not removed, timed out or failed). */
   completed = false;
   /** The connection carrying the request, once written. */
@@ -163,7 +165,7 @@ export class TransferImpl implements Transfer {
     });
     this.mode = options.onData ? 'callback' : options.stream ? 'stream' : 'buffered';
     // Made only for onData: a transfer without one allocates nothing for it.
-    this.delivery = options.onData ? new CallbackDelivery(options.onData, this.deliveryOwner()) : undefined;
+    this.delivery = options.onData ? new CallbackDelivery(options.onData, this) : undefined;
     this.info = {
       id,
       url: target.href,
@@ -329,17 +331,9 @@ export class TransferImpl implements Transfer {
     return false;
   }
 
-  /** What onData's delivery asks of the transfer. */
-  private deliveryOwner(): CallbackOwner {
-    return {
-      ended: (): boolean => this.ended,
-      hold: (): void => this.hold(),
-      release: (): void => this.release(),
-      failed: (err: unknown): void => this.callbackFailed(err),
-      caughtUp: (): void => {
-        if (this.completeAfterDelivery) this.complete();
-      },
-    };
+  /** Every onData slice was taken after a wait: a completion that waited for them goes on. */
+  caughtUp(): void {
+    if (this.completeAfterDelivery) this.complete();
   }
 
   /** Its own reader holds its connection (an onData promise, a stream read slower than it comes). */
@@ -347,14 +341,16 @@ export class TransferImpl implements Transfer {
     return this.holding;
   }
 
-  private hold(): void {
+  /** Its reader is behind (an onData promise pending, a stream read slower than it comes): its carrier stops reading for it. */
+  hold(): void {
     if (this.carrier === undefined && this.resumingAt !== undefined) this.resumeHeld = true;
     if (this.holding || this.carrier === undefined) return;
     this.holding = true;
     this.carrier.pause(this);
   }
 
-  private release(): void {
+  /** Its reader caught up: its carrier reads for it again. */
+  release(): void {
     this.resumeHeld = false;
     if (!this.holding) return;
     this.holding = false;
@@ -370,7 +366,7 @@ export class TransferImpl implements Transfer {
     }
   }
 
-  private callbackFailed(err: unknown): void {
+  callbackFailed(err: unknown): void {
     this.fail(new HiperError('ERR_ABORTED', `a callback of the transfer of ${this.info.url} threw: ${(err as Error)?.message ?? String(err)}`, { input: this.info.url, cause: err }));
   }
 

@@ -5,13 +5,13 @@
 
 /** What the delivery asks of its transfer. */
 export interface CallbackOwner {
-  ended(): boolean;
+  readonly ended: boolean;
   /** Stop reading: the reader is behind. */
   hold(): void;
   /** Read again: every slice has been taken. */
   release(): void;
   /** onData threw or its promise rejected. */
-  failed(err: unknown): void;
+  callbackFailed(err: unknown): void;
   /** Every slice has been taken after a wait: a completion that waited for it may go on. */
   caughtUp(): void;
 }
@@ -43,24 +43,24 @@ export class CallbackDelivery {
     try {
       r = this.onData(chunk);
     } catch (err) {
-      this.owner.failed(err);
+      this.owner.callbackFailed(err);
       return;
     }
     if (r === undefined || typeof (r as PromiseLike<void>).then !== 'function') return;
     this.owner.hold();
     const p: Promise<void> = Promise.resolve(r as PromiseLike<void>).then(
       () => this.settled(p),
-      (err: unknown) => this.owner.failed(err),
+      (err: unknown) => this.owner.callbackFailed(err),
     );
     this.pending = p;
   }
 
   private settled(p: Promise<void>): void {
-    if (this.pending !== p || this.owner.ended()) return;
+    if (this.pending !== p || this.owner.ended) return;
     this.pending = undefined;
     const backlog = this.backlog;
-    while (backlog !== undefined && backlog.length > 0 && this.pending === undefined && !this.owner.ended()) this.call(backlog.shift()!);
-    if (this.pending !== undefined || this.owner.ended()) return;
+    while (backlog !== undefined && backlog.length > 0 && this.pending === undefined && !this.owner.ended) this.call(backlog.shift()!);
+    if (this.pending !== undefined || this.owner.ended) return;
     this.owner.release();
     this.owner.caughtUp();
   }

@@ -50,11 +50,14 @@ export class RemoteTransfer implements Transfer {
       this.rejectDone = reject;
     });
     this.mode = options.onData ? 'callback' : options.stream ? 'stream' : 'buffered';
+    const transfer = this;
     this.delivery = options.onData ? new CallbackDelivery(options.onData, {
-      ended: () => this.ended,
+      get ended() {
+        return transfer.ended;
+      },
       hold: () => link.hold(id),
       release: () => link.release(id),
-      failed: (err) => this.callbackFailed(err),
+      callbackFailed: (err) => this.callbackFailed(err),
       caughtUp: () => {
         if (this.finished !== undefined) this.complete(this.finished.trailers, this.finished.body);
       },
