@@ -22,6 +22,8 @@ import type { ConnectionChooser, ConnectionView } from './types.js';
 const NEW = 'new';
 const WAIT = 'wait';
 
+const runDue = (d: Dispatcher): void => d.runDue();
+
 export interface DispatchRules {
   pipelining?: boolean | undefined;
   chooseConnection?: ConnectionChooser | undefined;
@@ -45,6 +47,8 @@ export class Dispatcher {
   private readonly openConnection: Open;
   /** Hosts waiting for the total connection limit to allow a new connection. */
   private readonly starved = new Set<Host>();
+  /** Hosts given new transfers in this tick, in that order. */
+  private readonly due: Host[] = [];
 
   constructor({ pool, rules, clock, open }: DispatcherOptions) {
     this.pool = pool;
@@ -53,10 +57,40 @@ export class Dispatcher {
     this.openConnection = open;
   }
 
+  /**
+   * Dispatches the host once this tick's callbacks and promise reactions have run (libcurl's
+   * curl_multi_add_handle, which starts nothing itself): add() returns at once, and the transfers added
+   * together are placed together, each host once.
+   */
+  dispatchSoon(host: Host): void {
+    if (host.dispatchDue) return;
+    host.dispatchDue = true;
+    if (this.due.push(host) === 1) process.nextTick(runDue, this);
+  }
+
+  /** The hosts of dispatchSoon(), a host added meanwhile included. */
+  runDue(): void {
+    const due = this.due;
+    for (let i = 0; i < due.length; i++) {
+      const host = due[i]!;
+      host.dispatchDue = false;
+      if (!host.resolving) this.dispatch(host);
+    }
+    due.length = 0;
+  }
+
   /** Places the host's waiting transfers, oldest first, until one has to wait. */
   dispatch(host: Host): void {
     for (let t = host.waiting.peek(); t !== undefined; t = host.waiting.peek()) {
-      const choice = this.pick(host, t);
+      let choice: ReturnType<Dispatcher['pick']>;
+      try {
+        choice = this.pick(host, t);
+      } catch (err) {
+        // A chooser's answer that names nothing: that transfer ends with the error, the others go on.
+        host.waiting.shift();
+        t.fail(err as HiperError);
+        continue;
+      }
       if (choice === WAIT) break;
       host.waiting.shift();
       if (choice === NEW) this.open(host, t);

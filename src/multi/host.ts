@@ -5,6 +5,7 @@
  * same address (Pool.adopt). The pool keeps both; the dispatcher reads them, and takes transfers from
  * a host's waiting line.
  */
+import type { Linked } from '../shared/linked-list.js';
 import type { AddressRecord } from '../shared/types.js';
 import type { LinkOrder } from './failover.js';
 import type { PooledConnection } from './pooled-connection.js';
@@ -12,7 +13,7 @@ import type { TimerEntry } from './timers.js';
 import { WaitingLine } from './waiting-line.js';
 
 /** The pool's record of one connection: what the pool knows of it that the connection itself does not. */
-export interface PoolEntry {
+export interface PoolEntry extends Linked<PoolEntry> {
   readonly conn: PooledConnection;
   /** What it really is (scheme, remote address, port, egress), for sharing across host names. */
   readonly key: string;
@@ -26,6 +27,7 @@ export interface PoolEntry {
   retired: boolean;
   /** At most one per connection; left in the heap while the connection is busy (Pool.becomeIdle). */
   idleTimer: TimerEntry | undefined;
+  /** prev, next, linked: its place among the pool's idle connections (Linked). */
 }
 
 /**
@@ -79,6 +81,8 @@ export class Host {
   addresses: AddressRecord[] | undefined;
   /** A lookup for the addresses is in progress: transfers wait for it. */
   resolving = false;
+  /** In the dispatcher's list for the end of this tick (written by the dispatcher only). */
+  dispatchDue = false;
   /** https offering h2 in ALPN: its connections may turn out to be h2 sessions. */
   readonly offersH2: boolean;
   /** Responses its transfers received in full: a retry sees the server's progress by it. */

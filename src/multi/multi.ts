@@ -109,7 +109,7 @@ export class Multi implements MultiApi, ConnectionOwner {
       }
     }
     host.waiting.push(t);
-    if (!host.resolving) this.dispatcher.dispatch(host);
+    if (!host.resolving) this.dispatcher.dispatchSoon(host);
     return t;
   }
 

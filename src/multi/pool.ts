@@ -8,6 +8,7 @@
  */
 import { checkServerIdentity, type TLSSocket } from 'node:tls';
 import type { Clock } from '../shared/clock.js';
+import { LinkedList } from '../shared/linked-list.js';
 import type { Resolver } from '../resolve/types.js';
 import { linkOrderOf, type LinkOrder } from './failover.js';
 import { Host, type PoolEntry } from './host.js';
@@ -39,7 +40,7 @@ export class Pool {
   /** Connections by what they really are (scheme, remote address, port, egress), for sharing across host names. */
   private readonly byRemote = new Map<string, Set<PoolEntry>>();
   /** Idle connections in all, oldest first: the first to go when the total limit is reached. */
-  private readonly idleAll = new Set<PoolEntry>();
+  private readonly idleAll = new LinkedList<PoolEntry>();
   /** Connections open and connects in progress. */
   private total = 0;
   private connectionSeq = 0;
@@ -90,7 +91,7 @@ export class Pool {
   canOpen(host: Host): boolean {
     if (host.size >= this.limits.maxConnectionsPerHost) return false;
     if (this.total < this.limits.maxConnections) return true;
-    const oldest = this.idleAll.values().next().value;
+    const oldest = this.idleAll.first;
     if (oldest === undefined) return false;
     this.closeIdle(oldest, false);
     return this.total < this.limits.maxConnections;
@@ -130,7 +131,7 @@ export class Pool {
 
   /** A connection made for `host` joins the pool; `key` says what it really is (Host.remoteKey). */
   register(host: Host, conn: PooledConnection, key: string): PoolEntry {
-    const entry: PoolEntry = { conn, key, createdAt: this.clock.now(), hosts: new Set([host]), idleSince: -1, idleTimer: undefined, retired: false };
+    const entry: PoolEntry = { conn, key, createdAt: this.clock.now(), hosts: new Set([host]), idleSince: -1, idleTimer: undefined, retired: false, prev: undefined, next: undefined, linked: false };
     if (host.scheme === 'https') host.protocol = conn.multiplexed ? 'h2' : 'http/1.1';
     this.total++;
     host.connections.add(entry);
@@ -240,7 +241,7 @@ export class Pool {
    */
   private becomeIdle(entry: PoolEntry): void {
     entry.idleSince = this.clock.now();
-    this.idleAll.add(entry);
+    this.idleAll.push(entry);
     for (const h of entry.hosts) h.pushIdle(entry);
     const limit = this.idleLimitOf(entry);
     // A server's own shorter timeout (which can change with each response) sets the timer anew.

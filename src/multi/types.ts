@@ -255,7 +255,12 @@ export interface Transfer {
 
 /** The Multi's public face (src/multi/multi.ts implements it). */
 export interface MultiApi {
-  /** Starts a transfer. Bad input throws a HiperError naming it, before anything is sent. */
+  /**
+   * Adds a transfer. Bad input throws a HiperError naming it, before anything is sent. Like libcurl's
+   * curl_multi_add_handle it starts nothing itself: the transfers added in one tick are placed on
+   * connections together once the tick's callbacks have run (process.nextTick). A chooseConnection
+   * answer that names no candidate ends that transfer with ERR_INVALID_ARGUMENT.
+   */
   add(options: TransferOptions): Transfer;
   /** Ends a transfer at any time (ERR_ABORTED); its connection stays usable where the protocol allows. */
   remove(transfer: Transfer): boolean;

@@ -21,6 +21,7 @@ import { code } from '../../helpers/expect-code.js';
 import { makeCert, type TestCert } from '../../helpers/cert.js';
 import { patternBytes } from '../../helpers/pattern.js';
 import { readHeads, settledValue, startBed, startRaw, until, type BodyBed, type Protocol } from '../../helpers/body-servers.js';
+import { endOfTick } from '../../helpers/ticks.js';
 
 const MiB = 1024 * 1024;
 
@@ -477,6 +478,7 @@ describe('request bodies', function () {
           })(),
         });
         const get = multi.add({ url: `${base}/get` });
+        await endOfTick();
         assert.equal(multi.stats().transfersQueued, 1, 'the GET waits: the only connection is uploading');
         await until(() => heads.length >= 2, 'the upload head');
         assert.deepEqual(heads.map((h) => h.line), ['GET /warm HTTP/1.1', 'POST /up HTTP/1.1'], 'nothing written behind the upload');

@@ -11,6 +11,7 @@ import { needs } from '../../helpers/needs.js';
 import { nginxH2Missing, startNginx, type Nginx } from '../../helpers/nginx.js';
 import { mulberry32 } from '../../helpers/prng.js';
 import { FakeOwner, connectH2, makeTransfer, patternBody } from './h2-helpers.js';
+import { endOfTick } from '../../helpers/ticks.js';
 
 /** nginx's http2_max_concurrent_streams on the main server, below the 200 transfers sent at once. */
 const MAX_STREAMS = 50;
@@ -174,6 +175,7 @@ describe('HTTP/2 with nginx', function () {
         if (i % 5 === 2) return multi.add({ url: `${base}/f${i}`, method: 'HEAD' });
         return multi.add({ url: `${base}/f${i}` });
       });
+      await endOfTick();
       assert.equal(multi.stats().transfersQueued, 19, 'all but the leader wait for its handshake');
       const results = await Promise.all(ts.map((t) => t.done));
       assert.deepEqual(results.map((r) => r.status), Array(20).fill(200));

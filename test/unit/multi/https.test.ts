@@ -9,6 +9,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Multi } from '../../../src/multi/index.js';
 import { makeCert, type TestCert } from '../../helpers/cert.js';
+import { endOfTick } from '../../helpers/ticks.js';
 
 describe('Multi over https to an http/1.1-only server', function () {
   let cert: TestCert;
@@ -33,6 +34,7 @@ describe('Multi over https to an http/1.1-only server', function () {
   it('transfers wait for the first handshake, then spread over connections within the per-host limit', async () => {
     const multi = new Multi({ tls: { ca: cert.cert }, maxConnectionsPerHost: 4 });
     const ts = Array.from({ length: 12 }, (_, i) => multi.add({ url: `https://127.0.0.1:${port}/t${i}` }));
+    await endOfTick();
     assert.equal(multi.stats().transfersQueued, 11, 'waiting: the protocol is not known yet');
     const results = await Promise.all(ts.map((t) => t.done));
     results.forEach((r, i) => {

@@ -273,6 +273,17 @@ for (const impl of IMPLEMENTATIONS) describe(impl.name, function () {
       assert.ok(multi.stats().connectionsOpened >= 2);
       await multi.close();
     });
+
+    itMultiOnly('a chooser answer that names no candidate ends that transfer with ERR_INVALID_ARGUMENT; the others run', async () => {
+      let calls = 0;
+      const multi = impl.make({ pipelining: true, maxPipelineLength: 10, chooseConnection: () => (++calls === 2 ? 12345 : 'new') });
+      const ts = Array.from({ length: 3 }, () => multi.add({ url: `${base}/size/10` }));
+      const settled = await Promise.allSettled(ts.map((t) => t.done));
+      assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled']);
+      code('ERR_INVALID_ARGUMENT')((settled[1] as PromiseRejectedResult).reason);
+      assert.match(String((settled[1] as PromiseRejectedResult).reason.message), /chooseConnection returned 12345/);
+      await multi.close();
+    });
   });
 
   describe('ending exactly once', () => {
