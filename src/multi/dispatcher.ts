@@ -22,7 +22,8 @@ import type { ConnectionChooser, ConnectionView } from './types.js';
 const NEW = 'new';
 const WAIT = 'wait';
 
-const runDue = (d: Dispatcher): void => d.runDue();
+/** Settled once: a reaction to it runs when the current callback and the promise reactions before it have run. */
+const SETTLED = Promise.resolve();
 
 export interface DispatchRules {
   pipelining?: boolean | undefined;
@@ -49,6 +50,7 @@ export class Dispatcher {
   private readonly starved = new Set<Host>();
   /** Hosts given new transfers in this tick, in that order. */
   private readonly due: Host[] = [];
+  private readonly runDueNow = (): void => this.runDue();
 
   constructor({ pool, rules, clock, open }: DispatcherOptions) {
     this.pool = pool;
@@ -58,14 +60,15 @@ export class Dispatcher {
   }
 
   /**
-   * Dispatches the host once this tick's callbacks and promise reactions have run (libcurl's
-   * curl_multi_add_handle, which starts nothing itself): add() returns at once, and the transfers added
-   * together are placed together, each host once.
+   * Dispatches the host once the current callback and the promise reactions queued before this have
+   * run (libcurl's curl_multi_add_handle, which starts nothing itself): add() returns at once, and the
+   * transfers added together are placed together, each host once. A promise reaction rather than
+   * process.nextTick: the first nextTick of a process costs ~0.15 ms, which a cold add() would pay.
    */
   dispatchSoon(host: Host): void {
     if (host.dispatchDue) return;
     host.dispatchDue = true;
-    if (this.due.push(host) === 1) process.nextTick(runDue, this);
+    if (this.due.push(host) === 1) void SETTLED.then(this.runDueNow);
   }
 
   /** The hosts of dispatchSoon(), a host added meanwhile included. */

