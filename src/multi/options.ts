@@ -118,8 +118,26 @@ function byIdentity(this: Record<string, unknown>, key: string, value: unknown):
 const objectKeys = new WeakMap<object, string>();
 function objectKey(v: object): string {
   let key = objectKeys.get(v);
-  if (key === undefined) objectKeys.set(v, (key = typeof v === 'function' ? identity(v) : JSON.stringify(v, byIdentity)));
+  if (key === undefined) objectKeys.set(v, (key = typeof v === 'function' ? identity(v) : contentKey(JSON.stringify(v, byIdentity))));
   return key;
+}
+
+/**
+ * A short stand-in for an object's content (a TLS object with its CA in PEM serialises to kilobytes):
+ * equal contents get one token, so that a pool key stays short to build and to hash on every add().
+ * The table is emptied when full; tokens are never reused, so an object keyed after that only gets a
+ * pool of its own (no sharing with an equal object keyed before), never a wrong one.
+ */
+const contentTokens = new Map<string, string>();
+const CONTENT_TOKENS_MAX = 4096;
+let contentSeq = 0;
+function contentKey(content: string): string {
+  let token = contentTokens.get(content);
+  if (token === undefined) {
+    if (contentTokens.size >= CONTENT_TOKENS_MAX) contentTokens.clear();
+    contentTokens.set(content, (token = `~${++contentSeq}`));
+  }
+  return token;
 }
 
 /** One option's part of a key, self-delimiting: strings carry their length, the rest cannot hold a ','. */
@@ -146,11 +164,13 @@ export function egressKey(o: TransferOptions, tls: object | undefined): string {
   return tls === undefined ? key : key + partKey(tls);
 }
 
-/** No egress option set, only TLS settings (the common https case): one key per TLS object. */
-const NO_EGRESS = POOL_KEYS.map(() => 'u,').join('');
+/**
+ * No egress option set, only TLS settings (the common https case): 't' and the TLS object's key (a key
+ * with egress options starts with a part's type letter, never 't').
+ */
 const tlsOnlyKeys = new WeakMap<object, string>();
 function tlsOnlyKey(tls: object): string {
   let key = tlsOnlyKeys.get(tls);
-  if (key === undefined) tlsOnlyKeys.set(tls, (key = NO_EGRESS + partKey(tls)));
+  if (key === undefined) tlsOnlyKeys.set(tls, (key = `t${objectKey(tls)}`));
   return key;
 }
