@@ -6,6 +6,7 @@
  * --dns-ipv6-addr are for DNS servers and do not go with --doh-url.
  */
 import { httpsTransport, type HttpsTransportOptions } from '../connect/index.js';
+import type { multiDohTransport } from '../multi/index.js';
 import type { DohConnectionInfo, DohTransport, ResolveOptions } from '../resolve/index.js';
 import { flag, str, tlsOptions, usageError, type Values } from './args.js';
 import { bindWords } from '../shared/index.js';
@@ -73,6 +74,23 @@ export function dohPlan(values: Values, transfer?: TransferEgress): DohPlan | un
     ...tlsOptions(values),
   };
   return { url, transport };
+}
+
+/**
+ * The egress of a plan's DoH requests when they go as transfers of the command's Multi
+ * (multiDohTransport): the transport's options, its TLS trust as one `tls` object.
+ */
+export function multiDohEgress(t: HttpsTransportOptions): Parameters<typeof multiDohTransport>[1] {
+  return {
+    ...(t.interface !== undefined ? { interface: t.interface } : {}),
+    ...(t.failback !== undefined ? { failback: t.failback } : {}),
+    ...(t.strict !== undefined ? { strict: t.strict } : {}),
+    ...(t.happyEyeballsDelay !== undefined ? { happyEyeballsDelay: t.happyEyeballsDelay } : {}),
+    ...(t.connectTimeout !== undefined ? { connectTimeout: t.connectTimeout } : {}),
+    ...(t.ca !== undefined || t.rejectUnauthorized !== undefined
+      ? { tls: { ...(t.ca !== undefined ? { ca: t.ca } : {}), ...(t.rejectUnauthorized !== undefined ? { rejectUnauthorized: t.rejectUnauthorized } : {}) } }
+      : {}),
+  };
 }
 
 /** A transport that remembers the connection of each request, for the command's output. */

@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { Multi, multiDohTransport } from '../multi/index.js';
 import { flag, num, str } from './args.js';
-import type { DohPlan } from './doh.js';
+import { multiDohEgress } from './doh.js';
 import { EXIT_WRITE_ERROR, outputError, exitCodeOf, stdio, type Io } from './format.js';
 import { plan } from './get-plan.js';
 import { verboseLines, writeOutFacts, type Outcome } from './get-report.js';
@@ -45,7 +45,7 @@ export async function getCommand(args: string[], io: Io = stdio): Promise<number
   const traceTarget = str(v, 'trace-json');
   const multi = new Multi({ ...p.multi, maxConnectionsPerHost: perHost });
   const transfer = p.doh !== undefined
-    ? { ...p.transfer, resolve: { ...p.transfer.resolve, doh: { url: p.doh.url, transport: multiDohTransport(multi, dohEgress(p.doh)) } } }
+    ? { ...p.transfer, resolve: { ...p.transfer.resolve, doh: { url: p.doh.url, transport: multiDohTransport(multi, multiDohEgress(p.doh.transport)) } } }
     : p.transfer;
   // As curl: no progress display over a body that is written to the same terminal.
   const bodiesOnStdout = p.outputs.length < p.urls.length || p.outputs.includes('-');
@@ -142,18 +142,6 @@ export async function getCommand(args: string[], io: Io = stdio): Promise<number
 }
 
 /** The DoH transfers' options: the plan's egress and TLS trust, on the Multi's pooled connections. */
-function dohEgress({ transport: t }: DohPlan): Parameters<typeof multiDohTransport>[1] {
-  return {
-    ...(t.interface !== undefined ? { interface: t.interface } : {}),
-    ...(t.strict !== undefined ? { strict: t.strict } : {}),
-    ...(t.happyEyeballsDelay !== undefined ? { happyEyeballsDelay: t.happyEyeballsDelay } : {}),
-    ...(t.connectTimeout !== undefined ? { connectTimeout: t.connectTimeout } : {}),
-    ...(t.ca !== undefined || t.rejectUnauthorized !== undefined
-      ? { tls: { ...(t.ca !== undefined ? { ca: t.ca } : {}), ...(t.rejectUnauthorized !== undefined ? { rejectUnauthorized: t.rejectUnauthorized } : {}) } }
-      : {}),
-  };
-}
-
 function exitOf(o: Outcome, fail: boolean): number {
   if (o.error !== undefined) return exitCodeOf(o.error);
   return fail && o.result!.status >= 400 ? EXIT_HTTP_ERROR : 0;

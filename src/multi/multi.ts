@@ -9,19 +9,19 @@
 import { HiperError } from '../shared/errors.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { SlotSet } from '../shared/slot-set.js';
-import { connectHost, parseTargetUrl } from '../shared/url.js';
+import { connectHost } from '../shared/url.js';
 import { watchInterfaces, type InterfaceChange, type InterfaceTable } from '../bind/index.js';
 import { resolve as defaultResolver } from '../resolve/index.js';
-import { checkInterfaceOptions, connect as defaultConnector } from '../connect/index.js';
+import { connect as defaultConnector } from '../connect/index.js';
 import { Dispatcher } from './dispatcher.js';
 import { lossesOf, lossOf } from './egress-loss.js';
 import { givesWay, linksBack, LinkMemory } from './failover.js';
 import { ONLY_HTTP11, type Host } from './host.js';
 import { ConnectionOpener } from './opener.js';
-import { checkMultiOptions, checkTransferOptions, egressKey } from './options.js';
+import { checkMultiOptions, egressKey } from './options.js';
 import { Pool } from './pool.js';
 import type { ConnectionOwner, PooledConnection } from './pooled-connection.js';
-import { prepareRequest } from './request.js';
+import { checkedTransfer } from './request.js';
 import { DEFAULT_MAX_TRIES, isIdempotent, isPipelinable, retryVerdict, type RetryVerdict } from './retry.js';
 import { TimerHeap } from './timers.js';
 import { TransferImpl } from './transfer.js';
@@ -73,11 +73,7 @@ export class Multi implements MultiApi, ConnectionOwner {
 
   add(options: TransferOptions): Transfer {
     if (this.closed) throw new HiperError('ERR_INVALID_ARGUMENT', 'this Multi is closed; make a new one', { input: 'add' });
-    checkTransferOptions(options);
-    if (options.interface !== undefined || options.failback !== undefined) checkInterfaceOptions(options);
-    const target = parseTargetUrl(options.url);
-    const method = options.method ?? 'GET';
-    const request = prepareRequest(options, target, method);
+    const { target, method, request } = checkedTransfer(options);
     const hasBody = options.body !== undefined;
     const idempotent = isIdempotent(method, hasBody, options.idempotent);
     const pipelinable = isPipelinable(method, hasBody);

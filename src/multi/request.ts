@@ -4,7 +4,9 @@
  * when an HTTP/1.1 connection first writes the request, and kept for a retry; an HTTP/2 session builds
  * its header block from the checked parts (h2-headers.ts).
  */
-import type { TargetUrl } from '../shared/url.js';
+import { checkInterfaceOptions } from '../connect/link-list.js';
+import { parseTargetUrl, type TargetUrl } from '../shared/url.js';
+import { checkTransferOptions } from './options.js';
 import { checkRequest, type CheckedRequest } from './h1/request-check.js';
 import { encodeChecked, encodeRequest, type EncodedRequest } from './h1/writer.js';
 import type { BodySource } from './body/upload.js';
@@ -65,4 +67,13 @@ export function prepareRequest(options: TransferOptions, target: TargetUrl, meth
   }
   const spec = { method, path: target.path, host: target.authority, ...(options.headers ? { headers: options.headers } : {}), ...(options.body !== undefined ? { body: options.body } : {}) };
   return new PreparedRequest(checkRequest(spec), false, http10);
+}
+
+/** What add() checks of a transfer, in Multi and ShardedMulti alike: bad input throws, naming it, before anything is sent. */
+export function checkedTransfer(options: TransferOptions): { target: TargetUrl; method: string; request: PreparedRequest } {
+  checkTransferOptions(options);
+  if (options.interface !== undefined || options.failback !== undefined) checkInterfaceOptions(options);
+  const target = parseTargetUrl(options.url);
+  const method = options.method ?? 'GET';
+  return { target, method, request: prepareRequest(options, target, method) };
 }

@@ -9,6 +9,7 @@ import { channels } from '../shared/diagnostics.js';
 import type { TargetUrl } from '../shared/url.js';
 import { BodyCollector } from './body/collector.js';
 import { CallbackDelivery, type CallbackOwner } from './body/callback.js';
+import { ResponseSlot } from './body/response-slot.js';
 import { ResponseBody } from './body/stream.js';
 import { RETRY_STATUSES, retryPlan, type RetryPlan, type RunEnd } from './curl-retry.js';
 import { continues, resumePointOf, resumeRequest, type ResumePoint } from './resume.js';
@@ -133,9 +134,7 @@ export class TransferImpl implements Transfer, CallbackOwner {
   private readonly mode: 'buffered' | 'callback' | 'stream';
   private collector: BodyCollector | undefined;
   private body: ResponseBody | undefined;
-  private failure: HiperError | undefined;
-  private responsePromise: Promise<StreamedResponse> | undefined;
-  private responseSettle: { resolve: (r: StreamedResponse) => void; reject: (e: unknown) => void } | undefined;
+  private readonly responseSlot = new ResponseSlot();
   /** Its carrier was asked to pause for it. */
   private holding = false;
   /** onData's slices, when it has one; a completion may wait for its promise. */
@@ -253,8 +252,7 @@ export class TransferImpl implements Transfer, CallbackOwner {
     if (this.mode === 'buffered') this.collector ??= new BodyCollector(contentLength);
     else if (this.mode === 'stream') {
       this.body ??= new ResponseBody(this.flow(), this.info.url);
-      this.responseSettle?.resolve(this.streamed());
-      this.responseSettle = undefined;
+      this.responseSlot.headed(head, this.body);
     }
     if (channels.transferHeaders.hasSubscribers) channels.transferHeaders.publish({ transfer: this, status: statusCode, headers });
     if (this.options.onHeaders) this.callUser(this.options.onHeaders, head);
@@ -291,18 +289,7 @@ export class TransferImpl implements Transfer, CallbackOwner {
     if (this.mode !== 'stream') {
       throw new HiperError('ERR_INVALID_ARGUMENT', `the transfer of ${this.info.url} was not added with stream: true; its body comes with done (or onData)`, { input: 'response' });
     }
-    if (this.responsePromise === undefined) {
-      this.done.catch(() => {});
-      if (this.head !== undefined && this.body !== undefined) this.responsePromise = Promise.resolve(this.streamed());
-      else if (this.failure !== undefined) this.responsePromise = Promise.reject(this.failure);
-      else this.responsePromise = new Promise((resolve, reject) => (this.responseSettle = { resolve, reject }));
-    }
-    return this.responsePromise;
-  }
-
-  private streamed(): StreamedResponse {
-    const h = this.head!;
-    return { status: h.status, statusMessage: h.statusMessage, httpVersion: h.httpVersion, headers: h.headers, body: this.body! };
+    return this.responseSlot.get(this.done);
   }
 
   /** What a streamed body asks of the transfer. */
@@ -524,14 +511,11 @@ export class TransferImpl implements Transfer, CallbackOwner {
       }
     }
     this.info.error = error.code;
-    this.failure = error;
     this.collector = undefined;
     this.delivery?.drop();
-    const settle = this.responseSettle;
-    this.responseSettle = undefined;
     this.end();
     this.body?.fail(error);
-    settle?.reject(error);
+    this.responseSlot.failed(error);
     if (channels.transferError.hasSubscribers) channels.transferError.publish({ transfer: this, error });
     if (quiet) this.done.catch(() => {});
     this.rejectDone(error);

@@ -8,6 +8,7 @@
  */
 import { HiperError } from '../../shared/errors.js';
 import { CallbackDelivery } from '../body/callback.js';
+import { ResponseSlot } from '../body/response-slot.js';
 import { ResponseBody } from '../body/stream.js';
 import { ACK_STEP } from './protocol.js';
 import type { RetryEvent, ResponseHead, StreamedResponse, Transfer, TransferInfo, TransferOptions, TransferResult } from '../types.js';
@@ -34,9 +35,7 @@ export class RemoteTransfer implements Transfer {
   private readonly delivery: CallbackDelivery | undefined;
   private body: ResponseBody | undefined;
   private head: ResponseHead | undefined;
-  private failure: HiperError | undefined;
-  private responsePromise: Promise<StreamedResponse> | undefined;
-  private responseSettle: { resolve: (r: StreamedResponse) => void; reject: (e: unknown) => void } | undefined;
+  private readonly responseSlot = new ResponseSlot();
   /** The worker's result, waiting for onData's last promise. */
   /** Body bytes received and not yet acknowledged to the worker. */
   private unacked = 0;
@@ -73,13 +72,7 @@ export class RemoteTransfer implements Transfer {
     if (this.mode !== 'stream') {
       throw new HiperError('ERR_INVALID_ARGUMENT', `the transfer of ${this.info.url} was not added with stream: true; its body comes with done (or onData)`, { input: 'response' });
     }
-    if (this.responsePromise === undefined) {
-      this.done.catch(() => {});
-      if (this.head !== undefined && this.body !== undefined) this.responsePromise = Promise.resolve(this.streamed());
-      else if (this.failure !== undefined) this.responsePromise = Promise.reject(this.failure);
-      else this.responsePromise = new Promise((resolve, reject) => (this.responseSettle = { resolve, reject }));
-    }
-    return this.responsePromise;
+    return this.responseSlot.get(this.done);
   }
 
   // --- what the worker reports
@@ -109,8 +102,7 @@ export class RemoteTransfer implements Transfer {
         resume: () => this.link.release(this.id),
         cancel: () => this.endHere(new HiperError('ERR_ABORTED', `the body of ${this.info.url} was cancelled by its reader`, { input: this.info.url }), true),
       }, this.info.url);
-      this.responseSettle?.resolve(this.streamed());
-      this.responseSettle = undefined;
+      this.responseSlot.headed(head, this.body);
     }
     const onHeaders = this.options.onHeaders;
     if (onHeaders !== undefined) {
@@ -158,13 +150,10 @@ export class RemoteTransfer implements Transfer {
     if (this.ended) return;
     this.ended = true;
     this.info.error = error.code;
-    this.failure = error;
     this.delivery?.drop();
-    const settle = this.responseSettle;
-    this.responseSettle = undefined;
     this.link.ended(this);
     this.body?.fail(error);
-    settle?.reject(error);
+    this.responseSlot.failed(error);
     if (quiet) this.done.catch(() => {});
     this.rejectDone(error);
   }
@@ -189,8 +178,4 @@ export class RemoteTransfer implements Transfer {
     this.resolveDone({ status: head.status, statusMessage: head.statusMessage, httpVersion: head.httpVersion, headers: head.headers, body, trailers, info: this.info });
   }
 
-  private streamed(): StreamedResponse {
-    const h = this.head!;
-    return { status: h.status, statusMessage: h.statusMessage, httpVersion: h.httpVersion, headers: h.headers, body: this.body! };
-  }
 }

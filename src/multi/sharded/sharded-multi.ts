@@ -13,10 +13,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { HiperError } from '../../shared/errors.js';
-import { parseTargetUrl } from '../../shared/url.js';
-import { checkInterfaceOptions } from '../../connect/link-list.js';
-import { checkMultiOptions, checkTransferOptions } from '../options.js';
-import { prepareRequest } from '../request.js';
+import { checkMultiOptions } from '../options.js';
+import { checkedTransfer } from '../request.js';
 import type { MultiApi, MultiOptions, MultiStats, Transfer, TransferOptions } from '../types.js';
 import { ConnectionIds } from './connection-ids.js';
 import { checkCrossing } from './crossing.js';
@@ -85,11 +83,7 @@ export class ShardedMulti implements MultiApi {
 
   add(options: TransferOptions): Transfer {
     if (this.closed) throw new HiperError('ERR_INVALID_ARGUMENT', 'this Multi is closed; make a new one', { input: 'add' });
-    checkTransferOptions(options);
-    if (options.interface !== undefined || options.failback !== undefined) checkInterfaceOptions(options);
-    const target = parseTargetUrl(options.url);
-    const method = options.method ?? 'GET';
-    prepareRequest(options, target, method);
+    const { target, method } = checkedTransfer(options);
     checkBody(options.body);
     checkCrossing('transfer', options, STAYS_HERE);
     const shard = this.shards[shardOf(poolKey(options, target, this.defaults), this.shards.length)]!;

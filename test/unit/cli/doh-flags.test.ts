@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { EGRESS_FLAGS, DOH_EGRESS_FLAGS, FAMILY_FLAGS, JSON_FLAG, RESOLVE_FLAGS, TLS_FLAGS, isUsageError, parse } from '../../../src/cli/args.js';
 import { egressOptions } from '../../../src/cli/connect-cmd.js';
-import { dohPlan } from '../../../src/cli/doh.js';
+import { dohPlan, multiDohEgress } from '../../../src/cli/doh.js';
 import type { HttpsTransportOptions } from '../../../src/connect/index.js';
 import { HiperError } from '../../../src/shared/index.js';
 
@@ -35,9 +35,22 @@ describe('cli: --doh-url flag combinations', () => {
       ['--doh-url', URL_, '--interface', 'h1', '--strict', '--connect-timeout', '2', '--happy-eyeballs-timeout-ms', '50'],
       { interface: 'h1', strict: true, connectTimeout: 2000, happyEyeballsDelay: 50 }],
     ['connect: -4 and --local-port stay the transfer\'s', 'connect', ['--doh-url', URL_, '-4', '--local-port', '4000-4010'], {}],
+    ['connect: a failover list and --no-failback are the DoH request\'s too', 'connect',
+      ['--doh-url', URL_, '--interface', 'if!h1', '--interface', 'if!h2', '--no-failback'], { interface: ['if!h1', 'if!h2'], failback: false }],
   ];
   for (const [what, command, args, expected] of ok) {
     it(what, () => assert.deepEqual(planOf(command, args), expected));
+  }
+
+  // get sends its DoH requests as transfers of its Multi: every part of the plan reaches them.
+  const throughMulti: Array<[string, string[], ReturnType<typeof multiDohEgress>]> = [
+    ['a failover list with --no-failback', ['--doh-url', URL_, '--interface', 'if!h1', '--interface', 'if!h2', '--no-failback'], { interface: ['if!h1', 'if!h2'], failback: false }],
+    ['--dns-interface (no failback: not the transfer\'s list)', ['--doh-url', URL_, '--interface', 'if!h1', '--interface', 'if!h2', '--no-failback', '--dns-interface', 'h3'], { interface: 'if!h3' }],
+    ['--strict, the connect timeout, the attempt delay and -k', ['--doh-url', URL_, '--interface', 'h1', '--strict', '--connect-timeout', '2', '--happy-eyeballs-timeout-ms', '50', '-k'],
+      { interface: 'h1', strict: true, connectTimeout: 2000, happyEyeballsDelay: 50, tls: { rejectUnauthorized: false } }],
+  ];
+  for (const [what, args, expected] of throughMulti) {
+    it(`get: the DoH transfers' egress: ${what}`, () => assert.deepEqual(multiDohEgress(planOf('connect', args)!), expected));
   }
 
   const refused: Array<[string, 'resolve' | 'connect', string[], string, RegExp]> = [
