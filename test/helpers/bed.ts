@@ -8,10 +8,10 @@
  *
  * Only documentation ranges and kernel link-local addresses are used.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { interfaceTable } from '../../src/bind/index.js';
-import { run, startPeerNamespace, until, endProcesses } from './netns.js';
+import { run, startNodeIn, startPeerNamespace, until, endProcesses } from './netns.js';
 
 export const BED = {
   h1: { v4: '198.51.100.2', v6: '2001:db8:1::2' },
@@ -146,18 +146,8 @@ export class Bed {
    * The child is killed when the bed closes.
    */
   async peerNode(source: string): Promise<ChildProcess> {
-    const child = spawn(this.nsenter()[0]!, [...this.nsenter().slice(1), process.execPath, '--input-type=module', '-e', source], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = await startNodeIn(this.nsenter(), source);
     this.children.push(child);
-    let buffered = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => {
-        buffered += d.toString();
-        if (buffered.includes('ready')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`peer program exited (${code}) before it was ready`)));
-    });
     return child;
   }
 

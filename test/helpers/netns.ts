@@ -44,3 +44,22 @@ export async function endProcesses(processes: readonly ChildProcess[]): Promise<
     }
   }
 }
+
+/** Runs an ES module `source` with node through `nsenter` (into a peer namespace); resolves once it prints "ready". */
+export async function startNodeIn(nsenter: readonly string[], source: string): Promise<ChildProcess> {
+  const child = spawn(nsenter[0]!, [...nsenter.slice(1), process.execPath, '--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let buffered = '';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        buffered += d.toString();
+        if (buffered.includes('ready')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`peer program exited (${code}) before it was ready`)));
+    });
+  } catch (e) {
+    child.kill();
+    throw e;
+  }
+  return child;
+}

@@ -12,10 +12,10 @@
  * through sp1; 198.51.100.201 and 2001:db8:52::200 are routed through sp1 alone. The peer routes the two
  * prefixes to us through spr1. Documentation ranges only.
  */
-import { spawnSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { interfaceTable } from '../../src/bind/index.js';
-import { run, startPeerNamespace, until, endProcesses } from './netns.js';
+import { run, startNodeIn, startPeerNamespace, until, endProcesses } from './netns.js';
 
 export const POOL_BED = {
   pool: ['203.0.113.11', '203.0.113.12', '203.0.113.13', '203.0.113.14'],
@@ -102,16 +102,7 @@ export class PoolBed {
         const hold = Number(new URL(req.url, 'http://peer').searchParams.get('hold') ?? 1);
         if (waiting.length >= hold) flush(); else timer = setTimeout(flush, 5000);
       }).listen(${POOL_BED.port}, '::', () => console.log('ready'));`;
-    const child = spawn(this.nsenter()[0]!, [...this.nsenter().slice(1), process.execPath, '--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
-    this.children.push(child);
-    let buffered = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => {
-        buffered += d.toString();
-        if (buffered.includes('ready')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`peer server exited (${code}) before it was ready`)));
-    });
+    this.children.push(await startNodeIn(this.nsenter(), source));
   }
 
   /** Packets the peer has received on spr1 and spr2 (what left us through sp1 and sp2). */
