@@ -1,10 +1,10 @@
 /**
- * Where `hiper get` puts what it receives, as it arrives: an -o file or stdout. A write hands back a
- * promise only when the destination's buffer is full, and that promise settles when it has room again
- * (or has failed): returned from onData, it holds the connection exactly while the disk or the reader
- * is behind, so nothing larger than the destination's own buffer is ever held.
+ * Where `hiper get` puts what it receives, as it arrives: an -o file (written at once) or stdout. A
+ * write to stdout hands back a promise only when its buffer is full, and that promise settles when it
+ * has room again (or has failed): returned from onData, it holds the connection exactly while the
+ * reader is behind, so nothing larger than stdout's own buffer is ever held.
  */
-import { closeSync, createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { HiperError } from '../shared/errors.js';
 import { outputError, type OutStream } from './format.js';
 
@@ -34,17 +34,19 @@ export function drained(stream: OutStream): Promise<void> {
 
 const EMPTY = new Uint8Array(0);
 
-/** The write buffer of an -o file: the connection is held only when this much is waiting for the disk. */
-const FILE_BUFFER = 1 << 20;
-
 /**
  * An -o file. Created (or truncated; with -C, added to) by open(), which the command calls when the
  * response head arrives, as curl does; a transfer that never gets a head (or, with --fail, gets a status
  * >= 400) creates none.
+ * Each slice is written as it comes, with a blocking write, as curl writes: a write to a file is a
+ * copy into the page cache, and a write stream's round trips through libuv's thread pool (a writev of
+ * the buffered slices, its completion, the connection paused and resumed around it) cost a 1 GiB
+ * download about a third more time and CPU than the writes themselves (measured: 2.4-2.5 s against
+ * 1.5-1.8 s wall, 2.5 s against 1.7-1.9 s CPU, from nginx on loopback). Nothing is held in memory.
  * A failure to create or write it is reported once, through `onError`, as ERR_WRITE_OUTPUT (exit 23).
  */
 export class FileOutput implements Sink {
-  private stream: WriteStream | undefined;
+  private fd: number | undefined;
   private failure: HiperError | undefined;
 
   /** `append`: an existing file is added to, not truncated (curl -C). */
@@ -56,40 +58,40 @@ export class FileOutput implements Sink {
 
   /** Creates the file; false (and the error reported) when it cannot be. */
   open(): boolean {
-    if (this.stream !== undefined || this.failure !== undefined) return this.failure === undefined;
-    let fd: number;
+    if (this.fd !== undefined || this.failure !== undefined) return this.failure === undefined;
     try {
       // Opened here and now, so that a path that cannot be written fails the transfer at its head.
-      fd = openSync(this.path, this.append ? 'a' : 'w');
+      this.fd = openSync(this.path, this.append ? 'a' : 'w');
+      return true;
     } catch (err) {
       this.fail(err);
       return false;
     }
+  }
+
+  write(chunk: Uint8Array): undefined {
+    const fd = this.fd;
+    if (fd === undefined || this.failure !== undefined) return undefined;
     try {
-      this.stream = createWriteStream(this.path, { fd, highWaterMark: FILE_BUFFER });
+      for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at, chunk.length - at);
     } catch (err) {
-      closeSync(fd);
       this.fail(err);
-      return false;
     }
-    this.stream.on('error', (err) => this.fail(err));
-    return true;
+    return undefined;
   }
 
-  write(chunk: Uint8Array): Promise<void> | undefined {
-    const s = this.stream;
-    if (s === undefined || this.failure !== undefined || s.destroyed) return undefined;
-    return s.write(chunk) ? undefined : drained(s);
-  }
-
-  /** Flushes and closes the file (when it was created); settles once it is closed, failed or not. */
+  /** Closes the file (when it was created); a failure to close it is a failure to write it. */
   finish(): Promise<void> {
-    const s = this.stream;
-    if (s === undefined || s.closed) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      s.once('close', () => resolve());
-      if (!s.destroyed) s.end();
-    });
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch (err) {
+        this.fail(err);
+      }
+    }
+    return Promise.resolve();
   }
 
   private fail(err: unknown): void {
