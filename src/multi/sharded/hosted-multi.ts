@@ -11,6 +11,7 @@ import type { Resolver } from '../../resolve/types.js';
 import type { MultiOptions, ResponseHead, Transfer, TransferInfo, TransferOptions, TransferResult } from '../types.js';
 import { SLICE_WINDOW, STAT_NAMES, type FromMulti, type ToWorker } from './protocol.js';
 import { toWire, wireValue } from './wire.js';
+import { IdTable } from '../../shared/id-table.js';
 
 /** One transfer, by the main thread's id. */
 interface Running {
@@ -39,7 +40,7 @@ export interface HostedMultiInit {
 
 export class HostedMulti {
   private readonly multi: Multi;
-  private readonly running = new Map<number, Running>();
+  private readonly running = new IdTable<Running>();
   /** TLS options by the main thread's reference: one object per caller's object, so pool keys match as in one Multi. */
   private readonly tlsByRef = new Map<number, TransferOptions['tls']>();
   private readonly reportFlag: Int32Array;

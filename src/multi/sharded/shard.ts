@@ -11,6 +11,7 @@ import { REPORT_BYTES, STAT_NAMES, type CallbackFlags, type FromMulti, type ToWo
 import type { RemoteTransfer, TransferLink } from './remote-transfer.js';
 import type { HostedPort, PoolWorker, WorkerPool } from './worker-pool.js';
 import { fromWire, fromWireValue } from './wire.js';
+import { IdTable } from '../../shared/id-table.js';
 
 /** A worker's counters and when its next timer is due (this thread's clock, -1 none). */
 export interface ShardSnapshot {
@@ -42,7 +43,7 @@ export interface ShardInit {
 
 export class Shard implements TransferLink, HostedPort {
   private worker: PoolWorker;
-  private readonly live = new Map<number, RemoteTransfer>();
+  private readonly live = new IdTable<RemoteTransfer>();
   private readonly tlsSent = new Set<number>();
   private readonly report = new SharedArrayBuffer(REPORT_BYTES);
   private readonly reportFlag = new Int32Array(this.report, 0, 1);
@@ -100,7 +101,7 @@ export class Shard implements TransferLink, HostedPort {
 
   /** Ends every transfer here with the error `why` makes for its url (quiet: the caller asked for it). */
   failAll(why: (url: string) => HiperError): void {
-    for (const t of [...this.live.values()]) t.endHere(why(t.info.url), true);
+    for (const t of this.live.values()) t.endHere(why(t.info.url), true);
   }
 
   /** Closes its Multi in the worker (the worker stays, for other ShardedMultis). */
@@ -189,7 +190,7 @@ export class Shard implements TransferLink, HostedPort {
 
   onLost(exitCode: number, error: Error | undefined): void {
     const why = error !== undefined ? error.message : `exit code ${exitCode}`;
-    for (const t of [...this.live.values()]) {
+    for (const t of this.live.values()) {
       t.fail(new HiperError('ERR_WORKER_LOST', `worker thread ${this.o.slot} of the ShardedMulti ended (${why}) before the transfer of ${t.info.url} did`, {
         input: t.info.url, details: { slot: this.o.slot, exitCode, ...(error !== undefined ? { error: error.message } : {}) }, ...(error !== undefined ? { cause: error } : {}),
       }));
