@@ -158,6 +158,8 @@ export function targets(r: Results): Target[] {
   versus('h1 pipelined depth 10 ≥ 2x undici Client depth 10 (req/s; undici pipelining for real)', '1x10', (rate) => rate >= 2);
   versus('10 connections ≥ 1.3x undici Pool (req/s)', '10x1', (rate) => rate >= 1.3);
   versus('h1 pipelined depth 10 (node:http server): hiper CPU per request ≤ 0.60x undici\'s', '1x10', (_, cpu) => cpu <= 0.6, ['node:http']);
+  versus('10 connections: hiper CPU per request ≤ 0.7x undici Pool\'s', '10x1', (_, cpu) => cpu <= 0.7);
+  out.push(h2Target(r.h2));
 
   const hiperC10k = 'clients' in r.c10k ? r.c10k.clients.find((c) => c.kind === 'hiper') : undefined;
   const lv = hiperC10k?.levels ?? [];
@@ -190,6 +192,20 @@ export function targets(r: Results): Target[] {
   // Smoke-mode counts are far too small to judge (RSS over 100 connections is noise).
   if (r.mode === 'quick') return out.map((t) => ({ ...t, met: undefined }));
   return out;
+}
+
+/** HTTP/2, 100 streams on one connection: hiper's CPU per request against a bare node:http2 session's, per server. */
+function h2Target(results: ScenarioResult[]): Target {
+  const known = results.flatMap((x) => {
+    const h = find(x, 'hiper')?.cpuUsPerReq;
+    const bare = find(x, 'node:http2')?.cpuUsPerReq;
+    return h && bare ? [{ server: x.server, ratio: h.median / bare.median }] : [];
+  });
+  return {
+    goal: 'HTTP/2, 100 streams on one connection: hiper CPU per request ≤ 1.10x a bare node:http2 session\'s',
+    measured: known.length ? known.map((k) => `${k.server}: ${k.ratio.toFixed(2)}x`).join('; ') : 'hiper or the bare session not measured',
+    met: known.length ? known.every((k) => k.ratio <= 1.1) : undefined,
+  };
 }
 
 export function allTables(r: Results): Table[] {

@@ -7,7 +7,7 @@
  * sections only (--only) is written to a temporary directory too unless --out is given, so that it never
  * replaces the committed figures of a full run.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,10 +24,9 @@ import { benchResolve } from './resolve.js';
 import { benchStart, type StartPlan } from './start.js';
 import { benchLargeBody, largeLabel, LARGE_BODY_NOTE, type LargeBodyPlan } from './large-body.js';
 import { benchCliDownload, downloadNote, type DownloadPlan } from './cli-download.js';
-import { allTables, bodyLabel, markdownReport, skippedLines, targets, textTable } from './report.js';
-import { chartSvg } from './chart.js';
+import { allTables, bodyLabel, skippedLines, targets, textTable } from './report.js';
 import { benchSharded, shardedTable, SHARDED_NOTE } from './sharded.js';
-import { markdownTable } from './table.js';
+import { writeResults } from './write-results.js';
 import { BODIES, sizeLabel } from './body.js';
 import { PEERS_NOTE } from './client-spec.js';
 import type { Results, Skip } from './results.js';
@@ -241,9 +240,7 @@ async function main(): Promise<void> {
   for (const l of skippedLines(skipped)) log(l);
 
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(outDir, 'results.md'), markdownReport(results) + (results.sharded?.length ? `\n${markdownTable(shardedTable(results.sharded))}\n` : ''));
-  writeFileSync(join(outDir, 'chart.svg'), chartSvg(results));
+  writeResults(results, outDir);
   log(`\nwrote ${join(outDir, 'results.json')}, results.md and chart.svg (${results.seconds.toFixed(0)} s)`);
   // Missing tools are skips (exit 0); a client or section that broke fails the run, so CI sees it.
   const failed = skipped.filter((s) => s.failed).length;
