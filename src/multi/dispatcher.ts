@@ -89,9 +89,9 @@ export class Dispatcher {
       try {
         choice = this.pick(host, t);
       } catch (err) {
-        // A chooser's answer that names nothing: that transfer ends with the error, the others go on.
+        // The chooser threw, or named nothing: that transfer ends with the error, the others go on.
         host.waiting.shift();
-        t.fail(err as HiperError);
+        t.fail(err instanceof HiperError ? err : new HiperError('ERR_INVALID_ARGUMENT', `chooseConnection threw: ${(err as Error)?.message ?? String(err)}`, { input: 'chooseConnection', cause: err }));
         continue;
       }
       if (choice === WAIT) break;

@@ -52,7 +52,6 @@ type TaggedStream = ClientHttp2Stream & { [RECORD]: StreamRecord };
 /** The record of a closed stream: no stream is its own, so every listener passes. */
 const CLOSED = { state: 'settled', stream: undefined } as unknown as StreamRecord;
 
-
 /** Ties a stream to its record and listens to it. */
 export function watchStream(stream: ClientHttp2Stream, rec: StreamRecord): void {
   rec.stream = stream;

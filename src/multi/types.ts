@@ -178,7 +178,8 @@ export interface ConnectionView {
 /**
  * Decides where a pipelinable transfer goes when every pipeline already has requests in it: a
  * candidate's id, 'new' for a new connection (honoured within the limits), or 'wait'.
- * `canOpen` says whether the limits allow a new connection now.
+ * `canOpen` says whether the limits allow a new connection now. A chooser that throws, or answers an id
+ * that is no candidate's, ends that transfer with ERR_INVALID_ARGUMENT (input 'chooseConnection' when it threw).
  */
 export type ConnectionChooser = (candidates: readonly ConnectionView[], canOpen: boolean) => number | 'new' | 'wait';
 
@@ -259,8 +260,7 @@ export interface MultiApi {
    * Adds a transfer. Bad input throws a HiperError naming it, before anything is sent. Like libcurl's
    * curl_multi_add_handle it starts nothing itself: the transfers added together (in one callback, or
    * in promise reactions queued together) are placed on connections together, in a promise reaction
-   * queued by the first of them. A chooseConnection
-   * answer that names no candidate ends that transfer with ERR_INVALID_ARGUMENT.
+   * queued by the first of them.
    */
   add(options: TransferOptions): Transfer;
   /** Ends a transfer at any time (ERR_ABORTED); its connection stays usable where the protocol allows. */

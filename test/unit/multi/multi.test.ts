@@ -284,6 +284,25 @@ for (const impl of IMPLEMENTATIONS) describe(impl.name, function () {
       assert.match(String((settled[1] as PromiseRejectedResult).reason.message), /chooseConnection returned 12345/);
       await multi.close();
     });
+
+    itMultiOnly('a chooser that throws ends that transfer with ERR_INVALID_ARGUMENT naming it; the others run', async () => {
+      let calls = 0;
+      const multi = impl.make({
+        pipelining: true, maxPipelineLength: 10,
+        chooseConnection: () => {
+          if (++calls === 2) throw new TypeError('no idea');
+          return 'new';
+        },
+      });
+      const ts = Array.from({ length: 3 }, () => multi.add({ url: `${base}/size/10` }));
+      const settled = await Promise.allSettled(ts.map((t) => t.done));
+      assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled']);
+      const reason = (settled[1] as PromiseRejectedResult).reason as HiperError;
+      code('ERR_INVALID_ARGUMENT')(reason);
+      assert.equal(reason.input, 'chooseConnection');
+      assert.match(reason.message, /chooseConnection threw: no idea/);
+      await multi.close();
+    });
   });
 
   describe('ending exactly once', () => {
