@@ -5,7 +5,7 @@
  * and each table it drops keeps a link to the next one until a full collection, so that a table that
  * reached the old generation holds every later table, and every transfer in them, through the young
  * collections. At tens of thousands of transfers a second that made half the young generation survive
- * (measured: 130 MB promoted in a 100,000-transfer run, none with this set). Members come out in no
+ * (measured: 130 MB of 450 MB promoted in a 100,000-transfer run, 2.5 MB with this set). Members come out in no
  * particular order; linked-list.ts keeps an order.
  */
 export interface Slotted {

@@ -1,4 +1,7 @@
-/** Resolves once what this tick queued with process.nextTick has run: a Multi has dispatched the transfers added in it. */
+/**
+ * Resolves once the promise reactions queued so far and this tick's nextTick callbacks have run: a Multi
+ * has then dispatched the transfers added just before.
+ */
 export function endOfTick(): Promise<void> {
   return new Promise((resolve) => process.nextTick(resolve));
 }
